@@ -1,0 +1,26 @@
+// ESM + TypeScript: ts-jest transpiles each file on its own (isolatedModules in tsconfig);
+// `npm test` runs `tsc --noEmit` first, so types are still checked once for the whole tree.
+const tsJest = ['ts-jest', { useESM: true }];
+const common = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': tsJest },
+  testEnvironment: 'node',
+};
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    // Fast tests beside the code: no broker, no database server.
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/services/**/*.test.ts'] },
+    // Integration and end-to-end tests: a real Kafka broker (one per test run) and real databases.
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/tests/**/*.test.ts'],
+      globalSetup: '<rootDir>/tests/fixtures/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/fixtures/global-teardown.ts',
+    },
+  ],
+  testTimeout: 120000,
+};

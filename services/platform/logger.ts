@@ -1,0 +1,38 @@
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * Secrets and personal fields are redacted by path, configured once here (pino's redaction).
+ * Personal data never reaches Kafka (connectors drop it), but connector configs and errors may carry it.
+ */
+export const REDACTED_PATHS = [
+  'password',
+  '*.password',
+  'sasl.password',
+  '*.sasl.password',
+  'secret',
+  '*.secret',
+  'webhookSecret',
+  '*.webhookSecret',
+  'hmacKey',
+  '*.hmacKey',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+];
+
+export function createLogger(options: LoggerOptions & { level?: string } = {}): Logger {
+  return pino({
+    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    base: { service: 'casepipe' },
+    ...options,
+  });
+}
+
+/** A logger that drops everything: for tests and for commands whose output is the answer. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
