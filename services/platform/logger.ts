@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -23,13 +23,19 @@ export const REDACTED_PATHS = [
   '*.headers.authorization',
 ];
 
-export function createLogger(options: LoggerOptions & { level?: string } = {}): Logger {
-  return pino({
-    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+export function createLogger(options: LoggerOptions = {}, destination?: DestinationStream): Logger {
+  const merged: LoggerOptions = {
+    level: process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: { service: 'casepipe' },
     ...options,
-  });
+  };
+  return destination ? pino(merged, destination) : pino(merged);
+}
+
+/** Logs on stderr, so that a command's answer on stdout can be piped. */
+export function stderrLogger(options: LoggerOptions = {}): Logger {
+  return createLogger(options, pino.destination(2));
 }
 
 /** A logger that drops everything: for tests and for commands whose output is the answer. */

@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// The `casepipe` command. The code is TypeScript run through tsx's loader, so there is no build step
+// and no stale dist/ to forget.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../services/cli/main.ts');

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what casepipe needs on a fresh clone; a no-op when everything is there.
+# Called by `npm run demo`, `npm test`, `npm run bench` and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Node packages, exactly as locked.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[setup] installing Node packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+# The local Kafka broker needs Java 17+ and Maven, unless an existing broker is named.
+if [ -z "${KAFKA_BROKERS:-}" ]; then
+  missing=()
+  command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ] || missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null 2>&1 || missing+=(maven)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "[setup] installing ${missing[*]} for the local Kafka broker (apt-get)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    else
+      echo "[setup] the local Kafka broker needs: ${missing[*]} (Java 17+, Maven). Install them, or set KAFKA_BROKERS." >&2
+    fi
+  fi
+fi

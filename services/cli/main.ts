@@ -1,0 +1,60 @@
+/**
+ * The `casepipe` command line: one program, subcommands registered by the module that owns them.
+ * Errors with a stable code are printed as `casepipe: CODE: message` and exit 1; anything else is a bug
+ * and prints its stack.
+ */
+import { Command } from 'commander';
+import type { Kafka } from 'kafkajs';
+import { chooseBroker } from '../platform/broker/choose-broker.js';
+import { loadConfig } from '../platform/config.js';
+import { isCasepipeError } from '../platform/errors.js';
+import { createKafka } from '../platform/kafka-client.js';
+import { stderrLogger } from '../platform/logger.js';
+import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../platform/topics.js';
+import { registerKafkaCommands } from './commands/kafka.js';
+import type { CliContext } from './context.js';
+
+function buildContext(): CliContext {
+  const config = loadConfig();
+  const logger = stderrLogger({ level: config.logLevel });
+  let brokers: Promise<string[]> | undefined;
+  let kafka: Promise<Kafka> | undefined;
+  const ctx: CliContext = {
+    config,
+    logger,
+    brokers: () => (brokers ??= chooseBroker(config, logger).then((b) => b.brokers)),
+    kafka: () => (kafka ??= ctx.brokers().then((b) => createKafka(config, b, logger))),
+    topics: { caseEvents: config.topicPrefix + CASE_EVENTS, deadLetters: config.topicPrefix + CASE_EVENTS_DLQ },
+  };
+  return ctx;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  const program = new Command('casepipe')
+    .description('government-service case records → trusted monthly window-report figures')
+    .showHelpAfterError();
+  let ctx: CliContext;
+  try {
+    ctx = buildContext();
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  registerKafkaCommands(program, ctx);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+function fail(err: unknown): void {
+  if (isCasepipeError(err)) {
+    console.error(`casepipe: ${err.code}: ${err.message}`);
+  } else {
+    console.error(err);
+  }
+  process.exitCode = 1;
+}
+
+await main();
