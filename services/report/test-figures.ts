@@ -1,5 +1,6 @@
 /** August 2025 as published (shared/reference/window-monthly-report-2025-08.md), for the report's tests. */
 import type { MonthFigures, WindowFigures } from '../figures/window-figures.js';
+import type { ReportInput } from './report-input.js';
 
 export const AUGUST_2025_TOTAL: WindowFigures = {
   totalHandled: 52500,
@@ -53,5 +54,45 @@ export function august2025(): MonthFigures {
       { departmentCode: 'ZHCK', departmentName: '综合窗口', figures: zhck },
       { departmentCode: 'ZXFW', departmentName: '咨询服务台', figures: zxfw },
     ],
+  };
+}
+
+/** A full report input for August 2025 (v2, restating v1), with every optional part set. */
+export function sampleReportInput(): ReportInput {
+  const figures = august2025();
+  const previousMonth = august2025();
+  previousMonth.month = '2025-07';
+  previousMonth.total.totalHandled = 50000; // +5.0%
+  previousMonth.total.mailed = 0; // no base: —
+  const previousYear = august2025();
+  previousYear.month = '2024-08';
+  previousYear.total.phoneConsultations = 1100; // -0.6%
+  return {
+    month: '2025-08',
+    version: 2,
+    createdAt: '2025-09-03T18:30:00Z', // 2025-09-04 02:30:00 CST
+    provisional: true,
+    lag: { total: 12, partitions: [{ partition: 1, lag: 5 }, { partition: 0, lag: 7 }] },
+    figures,
+    previousMonth,
+    previousYear,
+    quality: {
+      eventsRead: 151234,
+      duplicatesDropped: 18321,
+      deadLetters: [
+        { reason: 'NOT_AVRO', departmentCode: null, count: 3 },
+        { reason: 'MISSING_DELIVERY_METHOD', departmentCode: 'JTYST', count: 2 },
+        { reason: 'INVALID_EVENT_TIME', departmentCode: 'SCJGJ', count: 1 },
+      ],
+      lateEvents: 17,
+      restatedMonths: [{ month: '2025-07', version: 3, changedValues: 2 }],
+    },
+    restatement: {
+      previousVersion: 1,
+      diff: [
+        { figure: 'totalHandled', departmentCode: null, old: 52490, new: 52500 },
+        { figure: 'fullOnlineReceived', departmentCode: 'JTYST', old: 19990, new: 20000 },
+      ],
+    },
   };
 }
