@@ -22,6 +22,7 @@ const schema = z.object({
   /** Where the local broker, the live store and the snapshots keep their files. */
   CASEPIPE_DATA_DIR: z.string().min(1).default('.data'),
   CASEPIPE_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, dash, underscore').default(''),
+  CASEPIPE_GROUP_ID: z.string().min(1).default('casepipe-worker'),
   CASEPIPE_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   CASEPIPE_STORE_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB').default('512MB'),
   CASEPIPE_LAG_THRESHOLD: z.coerce.number().int().min(0).default(1000),
@@ -41,6 +42,7 @@ export interface Config {
   broker: { port: number; controllerPort: number };
   dataDir: string;
   topicPrefix: string;
+  groupId: string;
   workerPort: number;
   storeMemoryLimit: string;
   lagThreshold: number;
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     broker: { port: c.CASEPIPE_BROKER_PORT, controllerPort: c.CASEPIPE_CONTROLLER_PORT },
     dataDir: path.resolve(cwd, c.CASEPIPE_DATA_DIR),
     topicPrefix: c.CASEPIPE_TOPIC_PREFIX,
+    groupId: c.CASEPIPE_GROUP_ID,
     workerPort: c.CASEPIPE_WORKER_PORT,
     storeMemoryLimit: c.CASEPIPE_STORE_MEMORY_LIMIT,
     lagThreshold: c.CASEPIPE_LAG_THRESHOLD,

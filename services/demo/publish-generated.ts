@@ -1,0 +1,82 @@
+/**
+ * Publishes a generated month straight onto the case-events topic, encoded exactly as a connector
+ * would (key = case id), plus the malformed records the generator asks for, turned into the bytes
+ * that each dead-letter reason is about.
+ */
+import type { Producer } from 'kafkajs';
+import type { CaseEvent } from '../contract/case-event.js';
+import { encodeCaseEvent } from '../contract/codec.js';
+
+export interface MalformedRecordSpec {
+  key: string;
+  kind: string;
+  event?: CaseEvent;
+}
+
+/** The bytes of a malformed record: what a broken or foreign producer would send. */
+export function malformedValue(spec: MalformedRecordSpec): Buffer | null {
+  const encoded = spec.event ? encodeCaseEvent(spec.event) : undefined;
+  switch (spec.kind) {
+    case 'EMPTY_VALUE':
+      return null;
+    case 'NOT_AVRO':
+      return Buffer.from(JSON.stringify({ caseId: spec.key, note: 'a JSON export sent to the wrong topic' }));
+    case 'UNKNOWN_SCHEMA': {
+      const b = Buffer.from(encoded ?? Buffer.alloc(40, 1));
+      b[0] = 0xc3;
+      b[1] = 0x01;
+      for (let i = 2; i < 10; i++) b[i] ^= 0xa5; // a fingerprint no version in schemas/ has
+      return b;
+    }
+    case 'TRUNCATED':
+    case 'DECODE_FAILED': {
+      const b = encoded ?? Buffer.from([0xc3, 0x01]);
+      return b.subarray(0, Math.max(11, Math.floor(b.length / 2)));
+    }
+    default:
+      // A validation reason: a well-formed event that breaks a rule (the generator built it so).
+      if (!encoded) throw new Error(`malformed record ${spec.key} of kind ${spec.kind} needs an event`);
+      return encoded;
+  }
+}
+
+export interface PublishProgress {
+  (sent: number, total: number): void;
+}
+
+export async function publishGenerated(
+  producer: Producer,
+  topic: string,
+  events: CaseEvent[],
+  malformed: MalformedRecordSpec[],
+  onProgress?: PublishProgress,
+  chunk = 5000,
+): Promise<{ events: number; malformed: number }> {
+  const total = events.length + malformed.length;
+  // Malformed records are spread through the stream, as they would arrive in life.
+  const every = malformed.length > 0 ? Math.max(1, Math.floor(events.length / malformed.length)) : Infinity;
+  const messages: { key: string; value: Buffer | null }[] = [];
+  let m = 0;
+  let sent = 0;
+  const flush = async () => {
+    if (messages.length === 0) return;
+    await producer.send({ topic, acks: -1, messages: messages.splice(0) });
+  };
+  for (let i = 0; i < events.length; i++) {
+    messages.push({ key: events[i].caseId, value: encodeCaseEvent(events[i]) });
+    if ((i + 1) % every === 0 && m < malformed.length) {
+      const spec = malformed[m++];
+      messages.push({ key: spec.key, value: malformedValue(spec) });
+    }
+    if (messages.length >= chunk) {
+      sent += messages.length;
+      await flush();
+      onProgress?.(sent, total);
+    }
+  }
+  for (; m < malformed.length; m++) messages.push({ key: malformed[m].key, value: malformedValue(malformed[m]) });
+  sent += messages.length;
+  await flush();
+  onProgress?.(sent, total);
+  return { events: events.length, malformed: malformed.length };
+}

@@ -1,0 +1,274 @@
+/**
+ * The monthly snapshot job: copies month M's deduplicated rows out of the live store into an immutable
+ * folder `snapshots/M/vN/` with the figures, the data-quality counts, Parquet copies, report.md,
+ * report.xlsx and a manifest. Re-running M writes vN+1 only when the figures changed (a restatement,
+ * with its diff); otherwise nothing is written.
+ *
+ * Consistency: the rows, the quality counts and the covered offsets are read in one DuckDB transaction
+ * on the live store, so the snapshot is exactly the state after some set of whole batches.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { addMonths, isMonth } from '../contract/month.js';
+import { readMonthFigures } from '../figures/month-figures.js';
+import { FIGURE_KEYS, FIGURE_LABELS, type Month, type MonthFigures } from '../figures/window-figures.js';
+import { CasepipeError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import { diffMonthFigures, type DeadLetterCount, type ReportInput, type ReportQuality, type RestatedMonth } from '../report/report-input.js';
+import { renderReportMarkdown } from '../report/report-markdown.js';
+import { writeReportXlsx } from '../report/report-xlsx.js';
+import { SNAPSHOT_COMMENTS } from './snapshot-comments.js';
+import {
+  latestFigures,
+  latestVersion,
+  listMonths,
+  listVersions,
+  readFigures,
+  readManifest,
+  removeStaleTemporaries,
+  sealFiles,
+  sha256File,
+  temporaryFolder,
+  versionFolder,
+  type SnapshotManifest,
+} from './snapshot-folder.js';
+
+export interface LagReading {
+  /** Records on the case-events topic not yet in the store; null when Kafka could not be asked. */
+  total: number | null;
+  partitions: { partition: number; lag: number }[];
+}
+
+export interface SnapshotJobOptions {
+  /** A connection of the snapshot's own on the live store's DuckDB instance. */
+  connect: () => Promise<DuckDBConnection>;
+  snapshotsDir: string;
+  /** The case-events topic whose stored offsets the snapshot records. */
+  topic: string;
+  lag: () => Promise<LagReading>;
+  /** Above this many unread records, the snapshot is provisional. */
+  lagThreshold: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface SnapshotOutcome {
+  month: Month;
+  /** The version that now stands for the month. */
+  version: number;
+  created: boolean;
+  folder: string;
+  manifest: SnapshotManifest;
+}
+
+/** The tables of snapshot.duckdb, also written as Parquet, in this order. */
+export const SNAPSHOT_TABLES = [
+  'snapshot_info',
+  'figures_total',
+  'figures_by_department',
+  'milestones',
+  'consultations',
+  'case_durations',
+  'quality',
+  'dead_letters',
+  'partition_offsets',
+] as const;
+
+export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Promise<SnapshotOutcome> {
+  if (!isMonth(month)) throw new CasepipeError('SNAPSHOT_FAILED', `not a month: ${JSON.stringify(month)} (expected YYYY-MM)`);
+  const log = opts.logger.child({ component: 'monthly-snapshot', month });
+  const now = opts.now?.() ?? new Date();
+  const stale = removeStaleTemporaries(opts.snapshotsDir, month);
+  if (stale.length > 0) log.warn({ removed: stale }, 'removed the leftovers of an interrupted snapshot');
+
+  const previous = latestVersion(opts.snapshotsDir, month);
+  const version = (previous ?? 0) + 1;
+  const tmp = temporaryFolder(opts.snapshotsDir, month);
+  try {
+    const dbFile = path.join(tmp, 'snapshot.duckdb');
+    const lag = await opts.lag();
+    const copied = await copyMonthOut(month, dbFile, opts);
+    const figures = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, opts.lagThreshold);
+
+    if (previous !== undefined) {
+      const before = readFigures(opts.snapshotsDir, month, previous);
+      if (diffMonthFigures(before, figures).length === 0) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        log.info({ version: previous }, 'nothing changed since the last version; no new snapshot');
+        return { month, version: previous, created: false, folder: versionFolder(opts.snapshotsDir, month, previous), manifest: readManifest(opts.snapshotsDir, month, previous) };
+      }
+    }
+
+    const diff = previous === undefined ? [] : diffMonthFigures(readFigures(opts.snapshotsDir, month, previous), figures);
+    const provisionalReason =
+      lag.total === null ? 'the worker lag could not be measured' : lag.total > opts.lagThreshold ? `${lag.total} records were not yet counted (threshold ${opts.lagThreshold})` : null;
+    const input: ReportInput = {
+      month,
+      version,
+      createdAt: now,
+      provisional: provisionalReason !== null,
+      lag: { total: lag.total ?? 0, partitions: lag.partitions },
+      figures,
+      previousMonth: latestFigures(opts.snapshotsDir, addMonths(month, -1)),
+      previousYear: latestFigures(opts.snapshotsDir, addMonths(month, -12)),
+      quality: { ...copied.quality, restatedMonths: restatedMonths(opts.snapshotsDir, month) },
+      restatement: previous === undefined ? undefined : { previousVersion: previous, diff },
+    };
+    fs.writeFileSync(path.join(tmp, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+    fs.writeFileSync(path.join(tmp, 'report.md'), renderReportMarkdown(input));
+    await writeReportXlsx(input, path.join(tmp, 'report.xlsx'));
+
+    const files = [];
+    for (const name of fs.readdirSync(tmp).sort()) {
+      const file = path.join(tmp, name);
+      files.push({ name, bytes: fs.statSync(file).size, sha256: await sha256File(file) });
+    }
+    const manifest: SnapshotManifest = {
+      month,
+      version,
+      previousVersion: previous ?? null,
+      createdAt: now.toISOString(),
+      provisional: provisionalReason !== null,
+      provisionalReason,
+      lag: { total: lag.total, partitions: lag.partitions },
+      offsets: copied.offsets,
+      rowCounts: copied.rowCounts,
+      files,
+      diff,
+    };
+    fs.writeFileSync(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    sealFiles(tmp);
+    const folder = versionFolder(opts.snapshotsDir, month, version);
+    fs.renameSync(tmp, folder); // atomic: the version appears whole or not at all
+    log.info({ version, folder, provisional: manifest.provisional, changed: diff.length }, 'snapshot written');
+    return { month, version, created: true, folder, manifest };
+  } catch (err) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (err instanceof CasepipeError) throw err;
+    throw new CasepipeError('SNAPSHOT_FAILED', `snapshot of ${month} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+interface CopiedMonth {
+  quality: Omit<ReportQuality, 'restatedMonths'>;
+  offsets: SnapshotManifest['offsets'];
+  rowCounts: Record<string, number>;
+}
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** One transaction on the live store: the month's rows, quality counts and covered offsets. */
+async function copyMonthOut(month: Month, dbFile: string, opts: SnapshotJobOptions): Promise<CopiedMonth> {
+  const conn = await opts.connect();
+  const m = sqlString(month);
+  try {
+    await conn.run(`ATTACH ${sqlString(dbFile)} AS snap`);
+    try {
+      await conn.run('BEGIN TRANSACTION');
+      await conn.run(`CREATE TABLE snap.milestones AS SELECT * FROM milestones WHERE month = ${m} ORDER BY department_code, kind, event_time, case_id`);
+      await conn.run(`CREATE TABLE snap.consultations AS SELECT * FROM consultations WHERE month = ${m} ORDER BY department_code, event_time, record_id`);
+      await conn.run(`
+        CREATE TABLE snap.case_durations AS
+        SELECT c.case_id, c.department_code, c.department_name, c.item_code, c.channel,
+               r.event_time AS received_time, c.event_time AS completed_time,
+               ${durationDaysSql('r.event_time', 'c.event_time')} AS days
+        FROM milestones c JOIN milestones r ON r.case_id = c.case_id AND r.kind = 'RECEIVED'
+        WHERE c.kind = 'COMPLETED' AND c.month = ${m}
+        ORDER BY c.department_code, c.case_id`);
+      await conn.run(`
+        CREATE TABLE snap.quality AS
+        SELECT metric, department_code, reason, sum(n)::BIGINT AS n FROM quality_counts
+        WHERE month = ${m} GROUP BY ALL ORDER BY ALL`);
+      await conn.run(`
+        CREATE TABLE snap.dead_letters AS
+        SELECT reason, nullif(department_code, '') AS department_code, sum(n)::BIGINT AS count FROM quality_counts
+        WHERE month = ${m} AND metric = 'dead_letter' GROUP BY ALL ORDER BY ALL`);
+      await conn.run(`CREATE TABLE snap.partition_offsets AS SELECT * FROM partition_offsets WHERE topic = ${sqlString(opts.topic)} ORDER BY partition`);
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+    const quality = await rows(`SELECT metric, sum(n)::BIGINT AS n FROM snap.quality GROUP BY metric`);
+    const metric = (name: string) => Number(quality.find((q) => q.metric === name)?.n ?? 0);
+    const deadLetters: DeadLetterCount[] = (await rows(`SELECT reason, department_code, count FROM snap.dead_letters`)).map((r) => ({
+      reason: String(r.reason),
+      departmentCode: r.department_code === null ? null : String(r.department_code),
+      count: Number(r.count),
+    }));
+    const offsets = (await rows(`SELECT topic, partition, next_offset FROM snap.partition_offsets`)).map((r) => ({
+      topic: String(r.topic),
+      partition: Number(r.partition),
+      nextOffset: String(r.next_offset),
+    }));
+    const rowCounts: Record<string, number> = {};
+    for (const t of ['milestones', 'consultations', 'case_durations', 'quality', 'dead_letters', 'partition_offsets']) {
+      rowCounts[t] = Number((await rows(`SELECT count(*)::BIGINT AS n FROM snap.${t}`))[0].n);
+    }
+    return {
+      quality: { eventsRead: metric('events_read'), duplicatesDropped: metric('duplicates_dropped'), lateEvents: metric('late_events'), deadLetters },
+      offsets,
+      rowCounts,
+    };
+  } finally {
+    await conn.run('DETACH snap').catch(() => undefined);
+    conn.closeSync();
+  }
+}
+
+function durationDaysSql(from: string, to: string): string {
+  return `round((epoch_ms(${to}) - epoch_ms(${from})) / 86400000.0, 2)`;
+}
+
+/** Figures, info and comments inside snapshot.duckdb, then every table as Parquet. */
+async function finishSnapshotDatabase(
+  dbFile: string,
+  folder: string,
+  month: Month,
+  version: number,
+  now: Date,
+  lag: LagReading,
+  lagThreshold: number,
+): Promise<MonthFigures> {
+  const instance = await DuckDBInstance.create(dbFile);
+  const conn = await instance.connect();
+  try {
+    const figures = await readMonthFigures(conn, month);
+    await conn.run(`CREATE TABLE figures_total (figure VARCHAR, label_zh VARCHAR, unit VARCHAR, value BIGINT)`);
+    await conn.run(`CREATE TABLE figures_by_department (department_code VARCHAR, department_name VARCHAR, figure VARCHAR, label_zh VARCHAR, value BIGINT)`);
+    const totalRows = FIGURE_KEYS.map((k) => `(${sqlString(k)}, ${sqlString(FIGURE_LABELS[k].zh)}, ${sqlString(FIGURE_LABELS[k].unit)}, ${figures.total[k]})`);
+    await conn.run(`INSERT INTO figures_total VALUES ${totalRows.join(', ')}`);
+    const deptRows = figures.departments.flatMap((d) =>
+      FIGURE_KEYS.map((k) => `(${sqlString(d.departmentCode)}, ${sqlString(d.departmentName)}, ${sqlString(k)}, ${sqlString(FIGURE_LABELS[k].zh)}, ${d.figures[k]})`),
+    );
+    if (deptRows.length > 0) await conn.run(`INSERT INTO figures_by_department VALUES ${deptRows.join(', ')}`);
+    const provisional = lag.total === null || lag.total > lagThreshold;
+    await conn.run(`
+      CREATE TABLE snapshot_info AS SELECT
+        ${sqlString(month)} AS month, ${version} AS version, ${sqlString(now.toISOString())}::TIMESTAMPTZ AS created_at,
+        ${provisional} AS provisional, ${lag.total === null ? 'NULL' : lag.total}::BIGINT AS lag_total`);
+    for (const sql of SNAPSHOT_COMMENTS) await conn.run(sql);
+    for (const table of SNAPSHOT_TABLES) {
+      await conn.run(`COPY ${table} TO ${sqlString(path.join(folder, `${table}.parquet`))} (FORMAT parquet, COMPRESSION zstd)`);
+    }
+    await conn.run('CHECKPOINT');
+    return figures;
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Earlier months (up to three back) whose figures were restated, for the data-quality section. */
+function restatedMonths(snapshotsDir: string, month: Month): RestatedMonth[] {
+  const out: RestatedMonth[] = [];
+  for (const m of listMonths(snapshotsDir)) {
+    if (m >= month || m < addMonths(month, -3)) continue;
+    const versions = listVersions(snapshotsDir, m);
+    const last = versions[versions.length - 1];
+    if (last > 1) out.push({ month: m, version: last, changedValues: readManifest(snapshotsDir, m, last).diff.length });
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+/**
+ * Where snapshots live and how they are found: `<snapshots>/<YYYY-MM>/v<N>/`, complete when its
+ * manifest.json exists. A snapshot is written in `<YYYY-MM>/.tmp-*` and renamed into place, so a
+ * version folder is never half written; leftovers of a killed run are removed by the next one.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Month, MonthFigures } from '../figures/window-figures.js';
+import type { FigureDiff } from '../report/report-input.js';
+
+export interface SnapshotManifest {
+  month: Month;
+  version: number;
+  previousVersion: number | null;
+  createdAt: string;
+  provisional: boolean;
+  provisionalReason: string | null;
+  lag: { total: number | null; partitions: { partition: number; lag: number }[] };
+  /** Next offset per partition of the case-events topic that the snapshot covers. */
+  offsets: { topic: string; partition: number; nextOffset: string }[];
+  rowCounts: Record<string, number>;
+  files: { name: string; bytes: number; sha256: string }[];
+  /** Changes against previousVersion (empty for v1). */
+  diff: FigureDiff[];
+}
+
+export function monthFolder(snapshotsDir: string, month: Month): string {
+  return path.join(snapshotsDir, month);
+}
+
+export function versionFolder(snapshotsDir: string, month: Month, version: number): string {
+  return path.join(snapshotsDir, month, `v${version}`);
+}
+
+/** Complete versions of a month, ascending. */
+export function listVersions(snapshotsDir: string, month: Month): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(monthFolder(snapshotsDir, month));
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => /^v([1-9]\d*)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .filter((v) => fs.existsSync(path.join(versionFolder(snapshotsDir, month, v), 'manifest.json')))
+    .sort((a, b) => a - b);
+}
+
+export function listMonths(snapshotsDir: string): Month[] {
+  try {
+    return fs
+      .readdirSync(snapshotsDir)
+      .filter((n) => /^\d{4}-\d{2}$/.test(n) && listVersions(snapshotsDir, n).length > 0)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+export function latestVersion(snapshotsDir: string, month: Month): number | undefined {
+  const v = listVersions(snapshotsDir, month);
+  return v.length > 0 ? v[v.length - 1] : undefined;
+}
+
+export function readManifest(snapshotsDir: string, month: Month, version: number): SnapshotManifest {
+  return JSON.parse(fs.readFileSync(path.join(versionFolder(snapshotsDir, month, version), 'manifest.json'), 'utf8')) as SnapshotManifest;
+}
+
+export function readFigures(snapshotsDir: string, month: Month, version: number): MonthFigures {
+  return JSON.parse(fs.readFileSync(path.join(versionFolder(snapshotsDir, month, version), 'figures.json'), 'utf8')) as MonthFigures;
+}
+
+/** The latest published figures of a month, if it has a snapshot. */
+export function latestFigures(snapshotsDir: string, month: Month): MonthFigures | undefined {
+  const v = latestVersion(snapshotsDir, month);
+  return v === undefined ? undefined : readFigures(snapshotsDir, month, v);
+}
+
+/** Removes `.tmp-*` folders a killed run left behind. */
+export function removeStaleTemporaries(snapshotsDir: string, month: Month): string[] {
+  const dir = monthFolder(snapshotsDir, month);
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.startsWith('.tmp-'));
+  } catch {
+    return [];
+  }
+  for (const n of names) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+  return names;
+}
+
+export function temporaryFolder(snapshotsDir: string, month: Month): string {
+  const dir = path.join(monthFolder(snapshotsDir, month), `.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export async function sha256File(file: string): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Makes every file read-only: a published snapshot never changes (the manifest's sha256 proves it). */
+export function sealFiles(dir: string): void {
+  for (const n of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, n), 0o444);
+}

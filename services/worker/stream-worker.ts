@@ -1,0 +1,244 @@
+/**
+ * The stream worker: reads case events per partition batch, dead-letters what cannot be counted, and
+ * applies the rest to the live store in one transaction together with the partition's next offset.
+ *
+ * Exactly-once effects with at-least-once delivery (ARCHITECTURE invariant 3): the store's offsets are
+ * the truth. Records below the stored next offset are skipped (a replay after a crash); a batch that
+ * starts above it (the store is behind the group's committed offset, e.g. a store rebuilt by replay)
+ * makes the worker seek back instead of skipping data. The Kafka commit after the transaction is only a
+ * hint for lag tools.
+ */
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { decodeCaseEvent } from '../contract/codec.js';
+import { deadLetterMessage, type DeadLetterMessage } from '../contract/dead-letter.js';
+import { validateCaseEvent } from '../contract/validate.js';
+import type { CaseEvent } from '../contract/case-event.js';
+import { isCasepipeError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import type { WorkerMetrics } from './worker-metrics.js';
+
+/** One partition's batch as the store applies it. */
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  /** Offset after the last record of the batch: what the store records as done. */
+  nextOffset: string;
+  events: { event: CaseEvent; offset: string; timestampMs: number }[];
+  deadLetters: { offset: string; departmentCode: string | null; reason: string; timestampMs: number }[];
+}
+
+export interface AppliedBatch {
+  inserted: number;
+  replaced: number;
+  duplicates: number;
+  late: number;
+  skipped?: boolean;
+}
+
+/** What the worker needs of the live store. */
+export interface WorkerStore {
+  storedOffsets(topic: string): Promise<Map<number, bigint | string>>;
+  applyBatch(batch: PartitionBatch): Promise<AppliedBatch>;
+}
+
+export interface StreamWorkerOptions {
+  kafka: Kafka;
+  store: WorkerStore;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  topic: string;
+  deadLetterTopic: string;
+  groupId: string;
+  /** Called when kafkajs gives up (CRASH without restart): the process should exit non-zero. */
+  onFatal?: (err: Error) => void;
+  /** Clock for validation ("more than one day after ingestion"); injectable for tests. */
+  now?: () => number;
+  maxBytesPerPartition?: number;
+}
+
+export class StreamWorker {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly log: Logger;
+  private readonly next = new Map<number, bigint>();
+  /** Partitions we have sought back to: the first batch after the seek is accepted as it comes. */
+  private readonly soughtTo = new Map<number, bigint>();
+  private assigned: number[] = [];
+  private joined = false;
+  private running = false;
+  private highWatermarks = new Map<number, bigint>();
+
+  constructor(private readonly opts: StreamWorkerOptions) {
+    this.log = opts.logger.child({ component: 'stream-worker' });
+    this.consumer = opts.kafka.consumer({
+      groupId: opts.groupId,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.producer = opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  }
+
+  /** True once the consumer has joined its group and has partitions to work on (or none to have). */
+  get ready(): boolean {
+    return this.running && this.joined;
+  }
+
+  get assignment(): number[] {
+    return [...this.assigned];
+  }
+
+  /** Records behind the high watermark per partition, after the last batch seen. */
+  lag(): Map<number, bigint> {
+    const out = new Map<number, bigint>();
+    for (const [p, hw] of this.highWatermarks) {
+      const n = this.next.get(p) ?? 0n;
+      out.set(p, hw > n ? hw - n : 0n);
+    }
+    return out;
+  }
+
+  async start(): Promise<void> {
+    const stored = await this.opts.store.storedOffsets(this.opts.topic);
+    for (const [p, o] of stored) this.next.set(p, BigInt(o));
+    await this.producer.connect();
+    await this.consumer.connect();
+    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (e) => {
+      this.assigned = (e.payload.memberAssignment[this.opts.topic] ?? []).slice().sort((a, b) => a - b);
+      this.joined = true;
+      this.log.info({ partitions: this.assigned }, 'joined consumer group');
+    });
+    this.consumer.on(CRASH, (e) => {
+      const err = e.payload.error;
+      if (e.payload.restart) {
+        this.log.warn({ err }, 'consumer crashed; kafkajs restarts it');
+        return;
+      }
+      this.log.fatal({ err }, 'consumer crashed and will not restart');
+      this.opts.onFatal?.(err);
+    });
+    await this.consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Finishes the batch in hand, commits, and disconnects. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.consumer.disconnect();
+    await this.producer.disconnect();
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const started = process.hrtime.bigint();
+    const { topic, partition } = batch;
+    this.highWatermarks.set(partition, BigInt(batch.highWatermark));
+    const stored = this.next.get(partition) ?? 0n;
+    const first = BigInt(batch.firstOffset() ?? batch.messages[0].offset);
+    const last = BigInt(batch.lastOffset());
+
+    if (first > stored && this.soughtTo.get(partition) !== stored) {
+      // The store is behind what the group fetched from: go back rather than skip records.
+      this.log.info({ partition, stored: String(stored), fetched: String(first) }, 'store is behind the fetch position; seeking back');
+      this.soughtTo.set(partition, stored);
+      this.consumer.seek({ topic, partition, offset: String(stored) });
+      return;
+    }
+    this.soughtTo.delete(partition);
+    if (last < stored) {
+      resolveOffset(batch.lastOffset());
+      return; // every record already applied
+    }
+
+    const work: PartitionBatch = { topic, partition, nextOffset: String(last + 1n), events: [], deadLetters: [] };
+    const toDeadLetter: DeadLetterMessage[] = [];
+    const now = this.opts.now?.() ?? Date.now();
+    for (const message of batch.messages) {
+      if (BigInt(message.offset) < stored) continue;
+      this.classify(topic, partition, message, now, work, toDeadLetter);
+    }
+    this.opts.metrics.recordsRead.inc({ topic, partition: String(partition) }, work.events.length + work.deadLetters.length);
+
+    if (toDeadLetter.length > 0) {
+      // Acknowledged by the broker before the offsets that include them are stored: nothing is lost.
+      await this.producer.send({ topic: this.opts.deadLetterTopic, acks: -1, messages: toDeadLetter });
+      for (const d of work.deadLetters) this.opts.metrics.deadLetters.inc({ reason: d.reason });
+    }
+
+    const applyStart = process.hrtime.bigint();
+    const result = await this.opts.store.applyBatch(work);
+    this.opts.metrics.storeApplySeconds.observe(Number(process.hrtime.bigint() - applyStart) / 1e9);
+    this.next.set(partition, last + 1n);
+
+    resolveOffset(batch.lastOffset());
+    this.consumer.commitOffsets([{ topic, partition, offset: String(last + 1n) }]).catch((err) => {
+      this.log.warn({ err, partition }, 'offset commit failed (only a hint for lag tools; the store has the offsets)');
+    });
+    await heartbeat();
+
+    const m = this.opts.metrics;
+    for (const e of work.events) m.eventsCounted.inc({ kind: e.event.kind });
+    m.duplicatesDropped.inc(result.duplicates);
+    m.lateEvents.inc(result.late);
+    m.lag.set({ topic, partition: String(partition) }, Number(BigInt(batch.highWatermark) - (last + 1n)));
+    m.storedOffset.set({ topic, partition: String(partition) }, Number(last + 1n));
+    m.lastBatchAt.setToCurrentTime();
+    m.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private classify(topic: string, partition: number, message: KafkaMessage, now: number, work: PartitionBatch, dlq: DeadLetterMessage[]): void {
+    const timestampMs = Number(message.timestamp);
+    let stage = 'decode';
+    try {
+      const { event } = decodeCaseEvent(message.value);
+      stage = 'validate';
+      const problem = validateCaseEvent(event, now);
+      if (problem) {
+        this.deadLetter(topic, partition, message, stage, problem.code, problem.message, event.departmentCode, work, dlq);
+        return;
+      }
+      work.events.push({ event, offset: message.offset, timestampMs });
+    } catch (err) {
+      if (!isCasepipeError(err)) throw err; // a bug, not bad data: let the batch fail and retry
+      this.deadLetter(topic, partition, message, stage, err.code, err.message, null, work, dlq);
+    }
+  }
+
+  private deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    stage: string,
+    code: string,
+    reason: string,
+    departmentCode: string | null,
+    work: PartitionBatch,
+    dlq: DeadLetterMessage[],
+  ): void {
+    this.log.warn({ topic, partition, offset: message.offset, stage, code }, `dead-lettered: ${reason}`);
+    dlq.push(
+      deadLetterMessage({
+        topic,
+        partition,
+        offset: message.offset,
+        key: message.key ?? null,
+        value: message.value ?? null,
+        headers: message.headers,
+        stage,
+        code,
+        message: reason,
+      }),
+    );
+    work.deadLetters.push({ offset: message.offset, departmentCode, reason: code, timestampMs: Number(message.timestamp) });
+  }
+}
