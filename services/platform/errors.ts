@@ -33,7 +33,9 @@ export type ErrorCode =
   | 'STORE_FAILED'
   | 'SNAPSHOT_NOT_FOUND'
   | 'SNAPSHOT_FAILED'
-  | 'QUERY_FAILED';
+  | 'QUERY_FAILED'
+  // demo data
+  | 'INVALID_DEMO_OPTIONS';
 
 export class CasepipeError extends Error {
   readonly code: ErrorCode;

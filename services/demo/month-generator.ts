@@ -1,0 +1,549 @@
+/**
+ * A seeded, deterministic generator of one month of case events with a known ground truth, for
+ * tests and the demo (docs/report.md "The demo generator").
+ *
+ * Whatever the seed, deduplicating the generated events by the rules of ../../shared/DOMAIN.md gives
+ * exactly the targets for the month (the test checks this against ./reference-count.ts):
+ * - every re-sent copy carries an event time >= its original's, and an equal time only with a
+ *   larger event id (the original's id plus a suffix), so the original always wins;
+ * - events outside the month exist (receptions in M-1 completed in M, completions in M+1, events
+ *   minutes either side of the month's start and end in UTC and in CST) and count only in their own month;
+ * - comprehensive-window receptions carry the department the case is for (sourceSystem
+ *   `comprehensive-window`, channel COMPREHENSIVE_WINDOW); the department system often reports the
+ *   same reception later as DEPARTMENT_WINDOW, a cross-system duplicate that must lose.
+ *   ZHCK (综合窗口 itself) owns the hall's cross-department 一件事 cases;
+ * - DEPARTMENT_WINDOW cases and ELECTRONIC deliveries exist and count in no figure.
+ * Nothing here reads Math.random, the clock or the machine's TZ.
+ */
+import type { CaseEvent, Channel, DeliveryMethod, EventKind } from '../contract/case-event.js';
+import { addMonths, CST_OFFSET_MS, isMonth, monthRange } from '../contract/month.js';
+import type { FigureKey, Month, MonthFigures, WindowFigures } from '../figures/window-figures.js';
+import { CasepipeError, type ErrorCode } from '../platform/errors.js';
+import {
+  COMPREHENSIVE_WINDOW,
+  COMPREHENSIVE_WINDOW_SYSTEM,
+  CONSULTATION_DESK,
+  PHONE_LINE_SYSTEM,
+  STATIONED_DEPARTMENTS,
+  type Department,
+} from './departments.js';
+import { FiguresTally } from './reference-count.js';
+
+export type MonthTargets = Omit<WindowFigures, 'totalHandled'>;
+
+/** August 2025 as published: totalHandled 52,500 → 5.25 万件. */
+export const AUGUST_2025_TARGETS: MonthTargets = {
+  fullOnlineReceived: 50900,
+  fullOnlineCompleted: 52200,
+  windowReceived: 1600,
+  windowDelivered: 3400,
+  mailed: 800,
+  phoneConsultations: 1093,
+  onsiteConsultations: 4811,
+};
+
+export interface GenerateMonthOptions {
+  month: Month;
+  seed: number;
+  /** Default: AUGUST_2025_TARGETS. */
+  targets?: MonthTargets;
+  /** Share of events that get re-sent copies (default 0.15). */
+  resendRate?: number;
+  /** Full-online cases received in M-1 and completed in M (default: 3% of completions, at least what completions exceed receptions by). */
+  previousMonthCompletions?: number;
+  /** Events minutes either side of the month's start and end (default true). */
+  boundaryEvents?: boolean;
+  /** Malformed records per good event (default 0.005). */
+  malformedRate?: number;
+}
+
+export const MALFORMED_KINDS = [
+  'NOT_AVRO',
+  'TRUNCATED',
+  'UNKNOWN_SCHEMA',
+  'EMPTY_VALUE',
+  'INVALID_EVENT_TIME',
+  'MISSING_DELIVERY_METHOD',
+  'INVALID_CHANNEL_FOR_KIND',
+  'UNKNOWN_KIND',
+] as const;
+export type MalformedKind = (typeof MALFORMED_KINDS)[number];
+
+/** The dead-letter reason (ErrorCode) each kind of malformed record must end up with. */
+export const MALFORMED_REASON: Record<MalformedKind, ErrorCode> = {
+  NOT_AVRO: 'NOT_AVRO',
+  TRUNCATED: 'DECODE_FAILED',
+  UNKNOWN_SCHEMA: 'UNKNOWN_SCHEMA',
+  EMPTY_VALUE: 'EMPTY_VALUE',
+  INVALID_EVENT_TIME: 'INVALID_EVENT_TIME',
+  MISSING_DELIVERY_METHOD: 'MISSING_DELIVERY_METHOD',
+  INVALID_CHANNEL_FOR_KIND: 'INVALID_CHANNEL_FOR_KIND',
+  UNKNOWN_KIND: 'UNKNOWN_KIND',
+};
+
+/**
+ * A record the publisher (which owns the codec) turns into bad bytes:
+ * - NOT_AVRO: send `text` as UTF-8 (a JSON line from a misconfigured exporter);
+ * - TRUNCATED: encode `event`, then cut the bytes short;
+ * - UNKNOWN_SCHEMA: encode `event` under a schema fingerprint nobody registered;
+ * - EMPTY_VALUE: an empty value (no `event`);
+ * - INVALID_EVENT_TIME, MISSING_DELIVERY_METHOD, INVALID_CHANNEL_FOR_KIND, UNKNOWN_KIND: encode
+ *   `event` as it is; it decodes but breaks a rule of services/contract/validate.ts.
+ */
+export interface MalformedRecord {
+  /** The Kafka key (a case id). */
+  key: string;
+  kind: MalformedKind;
+  reason: ErrorCode;
+  /** Known only when the record decodes (rule violations). */
+  departmentCode: string | null;
+  event?: CaseEvent;
+  text?: string;
+}
+
+export interface GeneratedMonth {
+  month: Month;
+  /** Good events including re-sent copies, in shuffled arrival order. */
+  events: CaseEvent[];
+  malformed: MalformedRecord[];
+  truth: {
+    /** Exactly what deduplicating `events` gives for `month`. */
+    figures: MonthFigures;
+    /** Copies that deduplication drops (over all months in `events`). */
+    duplicates: number;
+    malformedByReason: Record<string, number>;
+  };
+}
+
+/** mulberry32: a small, fast, seeded PRNG (uniform in [0, 1)). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Splits `total` over `weights` in proportion, by largest remainder (ties to the lower index). */
+export function apportion(total: number, weights: number[]): number[] {
+  const sumW = weights.reduce((a, b) => a + b, 0);
+  if (total === 0 || sumW <= 0) return weights.map(() => 0);
+  const exact = weights.map((w) => (total * w) / sumW);
+  const out = exact.map(Math.floor);
+  let left = total - out.reduce((a, b) => a + b, 0);
+  const order = exact.map((x, i) => [x - Math.floor(x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let j = 0; left > 0; j = (j + 1) % order.length, left--) out[order[j][1]] += 1;
+  return out;
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+interface PlannedCase {
+  caseId: string;
+  dept: Department;
+  itemCode: string;
+  caseType: string;
+}
+
+type CountedFigure = Exclude<FigureKey, 'totalHandled'>;
+
+function invalid(message: string): CasepipeError {
+  return new CasepipeError('INVALID_DEMO_OPTIONS', message);
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+/** `20250812`: the CST calendar date of an instant. */
+function cstDate(ms: number): string {
+  const iso = new Date(ms + CST_OFFSET_MS).toISOString();
+  return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10);
+}
+
+/** 实施编码 of a department's service items: basic code, region, 000, the body's credit code, 1, 00. */
+function itemCodesOf(dept: Department, index: number): string[] {
+  const letters = ['A', 'A', 'A', 'A', 'C', 'G', 'K', 'A'];
+  return letters.map((l, i) => `511${l}${pad(index % 100, 2)}${pad(30 + i * 7, 2)}000000-510000000000-000-${dept.creditCode}-1-00`);
+}
+
+class MonthBuilder {
+  readonly originals: CaseEvent[] = [];
+  readonly tally: FiguresTally;
+  private readonly seq = new Map<string, number>();
+  private readonly items = new Map<string, string[]>();
+  private recordSeq = 0;
+  readonly start: number;
+  readonly end: number;
+  private readonly deptWeights: number[];
+
+  constructor(
+    readonly month: Month,
+    readonly rng: () => number,
+  ) {
+    this.tally = new FiguresTally(month);
+    ({ startMs: this.start, endMs: this.end } = monthRange(month));
+    this.deptWeights = STATIONED_DEPARTMENTS.map((d) => d.weight);
+    [...STATIONED_DEPARTMENTS, COMPREHENSIVE_WINDOW, CONSULTATION_DESK].forEach((d, i) => this.items.set(d.code, itemCodesOf(d, i + 1)));
+  }
+
+  int(n: number): number {
+    return Math.floor(this.rng() * n);
+  }
+
+  /** A whole second in [a, b). */
+  time(a: number, b: number): number {
+    const seconds = Math.max(1, Math.floor((b - a) / SECOND));
+    return a + this.int(seconds) * SECOND;
+  }
+
+  /** Hall opening hours: a day of the month, 09:00–17:00 CST. */
+  hallTime(): number {
+    const days = Math.round((this.end - this.start) / DAY);
+    return this.start + this.int(days) * DAY + 9 * HOUR + this.int(8 * 3600) * SECOND;
+  }
+
+  /** Per-department counts for one group: the skewed weights, jittered per group by the seed. */
+  split(total: number): number[] {
+    return apportion(total, this.deptWeights.map((w) => w * (0.6 + 0.8 * this.rng())));
+  }
+
+  weightedDepartment(): Department {
+    let r = this.rng() * this.deptWeights.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < STATIONED_DEPARTMENTS.length; i++) {
+      r -= this.deptWeights[i];
+      if (r < 0) return STATIONED_DEPARTMENTS[i];
+    }
+    return STATIONED_DEPARTMENTS[STATIONED_DEPARTMENTS.length - 1];
+  }
+
+  newCase(dept: Department, receivedAt: number): PlannedCase {
+    const n = (this.seq.get(dept.code) ?? 0) + 1;
+    this.seq.set(dept.code, n);
+    const items = this.items.get(dept.code)!;
+    return {
+      caseId: `SC${cstDate(receivedAt)}${dept.code}${pad(n, 6)}`,
+      dept,
+      itemCode: items[this.int(items.length)],
+      caseType: this.rng() < 0.3 ? '即办件' : '承诺件',
+    };
+  }
+
+  /** Emits an original event; `counts` names the figure it is planned to count towards in this month. */
+  milestone(
+    c: PlannedCase,
+    kind: Exclude<EventKind, 'CONSULTED' | 'UNKNOWN'>,
+    channel: Channel,
+    time: number,
+    counts: CountedFigure | null,
+    deliveryMethod: DeliveryMethod | null = null,
+    sourceSystem = c.dept.sourceSystem,
+  ): CaseEvent {
+    const e: CaseEvent = {
+      eventId: `${c.caseId}-${kind[0]}0`,
+      kind,
+      caseId: c.caseId,
+      departmentCode: c.dept.code,
+      departmentName: c.dept.name,
+      itemCode: c.itemCode,
+      channel,
+      deliveryMethod,
+      eventTime: time,
+      sourceSystem,
+      sourceRecordId: `R${pad(++this.recordSeq, 9)}`,
+      attributes: kind === 'RECEIVED' ? { 办件类型: c.caseType } : {},
+    };
+    this.originals.push(e);
+    if (counts) this.tally.add(c.dept.code, c.dept.name, counts);
+    return e;
+  }
+
+  consultation(dept: Department, recordId: string, channel: 'PHONE' | 'ONSITE', time: number, counts: boolean): CaseEvent {
+    const e: CaseEvent = {
+      eventId: `${dept.code}-${recordId}-Q0`,
+      kind: 'CONSULTED',
+      caseId: recordId,
+      departmentCode: dept.code,
+      departmentName: dept.name,
+      itemCode: null,
+      channel,
+      deliveryMethod: null,
+      eventTime: time,
+      sourceSystem: channel === 'PHONE' ? PHONE_LINE_SYSTEM : dept.sourceSystem,
+      sourceRecordId: `R${pad(++this.recordSeq, 9)}`,
+      attributes: {},
+    };
+    this.originals.push(e);
+    if (counts) this.tally.add(dept.code, dept.name, channel === 'PHONE' ? 'phoneConsultations' : 'onsiteConsultations');
+    return e;
+  }
+
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = items[i];
+      items[i] = items[j];
+      items[j] = t;
+    }
+    return items;
+  }
+}
+
+/** A copy of an event, re-sent later (or at the same time with a larger event id). */
+function resent(e: CaseEvent, suffix: string, time: number, overrides: Partial<CaseEvent> = {}): CaseEvent {
+  return { ...e, eventId: `${e.eventId}.${suffix}`, eventTime: time, ...overrides };
+}
+
+function resolveOptions(o: GenerateMonthOptions) {
+  if (!isMonth(o.month)) throw invalid(`month ${JSON.stringify(o.month)} is not YYYY-MM`);
+  if (!Number.isInteger(o.seed)) throw invalid(`seed ${String(o.seed)} must be an integer`);
+  const targets = o.targets ?? AUGUST_2025_TARGETS;
+  for (const [k, v] of Object.entries(targets)) {
+    if (!Number.isSafeInteger(v) || v < 0) throw invalid(`target ${k} = ${String(v)} must be a non-negative integer`);
+  }
+  const resendRate = o.resendRate ?? 0.15;
+  const malformedRate = o.malformedRate ?? 0.005;
+  for (const [k, v] of [['resendRate', resendRate], ['malformedRate', malformedRate]] as const) {
+    if (!(v >= 0 && v <= 1)) throw invalid(`${k} = ${String(v)} must be between 0 and 1`);
+  }
+  const minPrevious = Math.max(0, targets.fullOnlineCompleted - targets.fullOnlineReceived);
+  const previous =
+    o.previousMonthCompletions ?? Math.min(targets.fullOnlineCompleted, Math.max(minPrevious, Math.round(targets.fullOnlineCompleted * 0.03)));
+  if (!Number.isSafeInteger(previous) || previous < minPrevious || previous > targets.fullOnlineCompleted) {
+    throw invalid(
+      `previousMonthCompletions = ${String(previous)} must be an integer between ${minPrevious} ` +
+        `(completions beyond this month's full-online receptions) and ${targets.fullOnlineCompleted} (all completions)`,
+    );
+  }
+  return { targets, resendRate, malformedRate, previous, boundaryEvents: o.boundaryEvents ?? true };
+}
+
+export function generateMonth(options: GenerateMonthOptions): GeneratedMonth {
+  const { targets, resendRate, malformedRate, previous, boundaryEvents } = resolveOptions(options);
+  const month = options.month;
+  const b = new MonthBuilder(month, mulberry32(options.seed));
+  const { start, end } = b;
+  const prevStart = monthRange(addMonths(month, -1)).startMs;
+  /** Completed cases of this month that can have a delivery: [case, completion time, channel]. */
+  const deliverable: [PlannedCase, number, Channel][] = [];
+  const extraCopies: CaseEvent[] = [];
+
+  // A. Full-online receptions in M. The first `doneInM` (after shuffling) complete in M, the next
+  // 60% of the rest in M+1, the others stay open. Boundary pins go to cases not completed in M.
+  const doneInM = targets.fullOnlineCompleted - previous;
+  const online: Department[] = [];
+  b.split(targets.fullOnlineReceived).forEach((n, i) => {
+    for (let k = 0; k < n; k++) online.push(STATIONED_DEPARTMENTS[i]);
+  });
+  b.shuffle(online);
+  const rest = online.length - doneInM;
+  const nextMonthCount = Math.round(rest * 0.6);
+  const receptionPins = boundaryEvents
+    ? [start, start + 5 * MINUTE, start + 8 * HOUR - MINUTE, end - MINUTE, end - SECOND].slice(0, rest)
+    : [];
+  online.forEach((dept, i) => {
+    const pinIndex = online.length - 1 - i; // pins take the last cases, which never complete in M
+    const pinned = pinIndex < receptionPins.length ? receptionPins[pinIndex] : null;
+    if (i < doneInM) {
+      const tr = b.time(start, end - HOUR);
+      const tc = b.time(tr + MINUTE, Math.min(tr + 15 * DAY, end));
+      const c = b.newCase(dept, tr);
+      b.milestone(c, 'RECEIVED', 'FULL_ONLINE', tr, 'fullOnlineReceived');
+      b.milestone(c, 'COMPLETED', 'FULL_ONLINE', tc, 'fullOnlineCompleted');
+      deliverable.push([c, tc, 'FULL_ONLINE']);
+      return;
+    }
+    const tr = pinned ?? b.time(start, end);
+    const c = b.newCase(dept, tr);
+    const received = b.milestone(c, 'RECEIVED', 'FULL_ONLINE', tr, 'fullOnlineReceived');
+    if (pinned === end - MINUTE) extraCopies.push(resent(received, 'x', end + MINUTE)); // a copy crossing into M+1
+    if (i - doneInM < nextMonthCount) {
+      // The first case completing next month does so one minute after the month ends.
+      const tc = i === doneInM && boundaryEvents ? Math.max(end + MINUTE, tr + MINUTE) : b.time(Math.max(end, tr + MINUTE), end + 10 * DAY);
+      b.milestone(c, 'COMPLETED', 'FULL_ONLINE', tc, null);
+    }
+  });
+
+  // B. Received in M-1 (full-online), completed in M.
+  // The first one is received 3 minutes before M starts and completed 1 minute after.
+  let pinFirst = boundaryEvents;
+  b.split(previous).forEach((n, i) => {
+    const dept = STATIONED_DEPARTMENTS[i];
+    for (let k = 0; k < n; k++) {
+      const pinned = pinFirst;
+      pinFirst = false;
+      const tr = pinned ? start - 3 * MINUTE : b.time(prevStart, start - HOUR);
+      const tc = pinned ? start + MINUTE : b.time(start, end);
+      const c = b.newCase(dept, tr);
+      b.milestone(c, 'RECEIVED', 'FULL_ONLINE', tr, null);
+      b.milestone(c, 'COMPLETED', 'FULL_ONLINE', tc, 'fullOnlineCompleted');
+      deliverable.push([c, tc, 'FULL_ONLINE']);
+    }
+  });
+
+  // C. Comprehensive-window receptions: 5% are ZHCK's own 一件事 cases, the rest for a department.
+  const zhckShare = Math.round(targets.windowReceived * 0.05);
+  const windowDepts: Department[] = Array.from({ length: zhckShare }, () => COMPREHENSIVE_WINDOW);
+  b.split(targets.windowReceived - zhckShare).forEach((n, i) => {
+    for (let k = 0; k < n; k++) windowDepts.push(STATIONED_DEPARTMENTS[i]);
+  });
+  for (const dept of windowDepts) {
+    const tr = b.hallTime();
+    const c = b.newCase(dept, tr);
+    const received = b.milestone(c, 'RECEIVED', 'COMPREHENSIVE_WINDOW', tr, 'windowReceived', null, COMPREHENSIVE_WINDOW_SYSTEM);
+    if (dept !== COMPREHENSIVE_WINDOW && b.rng() < 0.5) {
+      // The department system reports the same reception later, as its own window: it must lose.
+      const later = b.rng() < 0.2 ? tr : tr + b.int(2 * 3600) * SECOND + SECOND;
+      extraCopies.push(resent(received, 'd', later, { channel: 'DEPARTMENT_WINDOW', sourceSystem: dept.sourceSystem }));
+    }
+    if (b.rng() < 0.7 && tr < end - HOUR) {
+      const tc = b.time(tr + MINUTE, end);
+      b.milestone(c, 'COMPLETED', 'COMPREHENSIVE_WINDOW', tc, null);
+      deliverable.push([c, tc, 'COMPREHENSIVE_WINDOW']);
+    }
+  }
+
+  // D. Department-window cases: received and completed in M, counted in no figure.
+  for (let k = Math.round(targets.fullOnlineReceived * 0.06); k > 0; k--) {
+    const dept = b.weightedDepartment();
+    const tr = b.time(start, end - HOUR);
+    const tc = b.time(tr + MINUTE, end);
+    const c = b.newCase(dept, tr);
+    b.milestone(c, 'RECEIVED', 'DEPARTMENT_WINDOW', tr, null);
+    b.milestone(c, 'COMPLETED', 'DEPARTMENT_WINDOW', tc, null);
+    deliverable.push([c, tc, 'DEPARTMENT_WINDOW']);
+  }
+
+  // E. Deliveries in M: window pickups, mail (counted) and electronic (not), each to a distinct
+  // completed case; when those run out, to an older case whose earlier events predate the stream.
+  b.shuffle(deliverable);
+  let next = 0;
+  const electronic = Math.round((targets.windowDelivered + targets.mailed) * 0.5);
+  const deliveries: [DeliveryMethod, CountedFigure | null][] = [];
+  for (let k = 0; k < targets.windowDelivered; k++) deliveries.push(['WINDOW_PICKUP', 'windowDelivered']);
+  for (let k = 0; k < targets.mailed; k++) deliveries.push(['MAIL', 'mailed']);
+  for (let k = 0; k < electronic; k++) deliveries.push(['ELECTRONIC', null]);
+  for (const [method, counts] of deliveries) {
+    while (next < deliverable.length && deliverable[next][1] >= end - MINUTE) next++;
+    if (next < deliverable.length) {
+      const [c, tc, channel] = deliverable[next++];
+      b.milestone(c, 'DELIVERED', channel, b.time(tc + MINUTE, Math.min(tc + 5 * DAY, end)), counts, method);
+    } else {
+      const dept = b.weightedDepartment();
+      const c = b.newCase(dept, b.time(prevStart - 60 * DAY, prevStart));
+      b.milestone(c, 'DELIVERED', 'DEPARTMENT_WINDOW', b.time(start, end), counts, method);
+    }
+  }
+
+  // F. Consultations: the phone line all at the desk; on-site 60% at the desk, the rest at the
+  // departments' windows, whose logs number records per department (so record ids repeat across
+  // departments and each still counts: the key is (department, record id)).
+  const phonePins = boundaryEvents ? [start + 5 * MINUTE, end - MINUTE].slice(0, targets.phoneConsultations) : [];
+  for (let k = 0; k < targets.phoneConsultations; k++) {
+    const t = k < phonePins.length ? phonePins[k] : b.time(start, end);
+    b.consultation(CONSULTATION_DESK, `RX${cstDate(t)}${pad(k + 1, 6)}`, 'PHONE', t, true);
+  }
+  const deskOnsite = Math.round(targets.onsiteConsultations * 0.6);
+  for (let k = 0; k < deskOnsite; k++) {
+    const t = b.hallTime();
+    b.consultation(CONSULTATION_DESK, `ZX${cstDate(t)}${pad(k + 1, 6)}`, 'ONSITE', t, true);
+  }
+  b.split(targets.onsiteConsultations - deskOnsite).forEach((n, i) => {
+    for (let k = 0; k < n; k++) b.consultation(STATIONED_DEPARTMENTS[i], `ZX${pad(k + 1, 6)}`, 'ONSITE', b.hallTime(), true);
+  });
+
+  // G. Events just outside the month, in CST and in UTC: none may count in M.
+  if (boundaryEvents) {
+    const outside: [number, string][] = [
+      [start - 2 * MINUTE, 'M-1'], // 23:58 CST on the last day of M-1
+      [end + MINUTE, 'M+1'], // 00:01 CST on day 1 of M+1
+      [end + 8 * HOUR - MINUTE, 'M+1'], // 23:59 UTC on the last day of M: still M in UTC, M+1 in CST
+    ];
+    for (const [t] of outside) {
+      const c = b.newCase(b.weightedDepartment(), t);
+      b.milestone(c, 'RECEIVED', 'FULL_ONLINE', t, null);
+    }
+    b.consultation(CONSULTATION_DESK, `RX${cstDate(start - MINUTE)}999999`, 'PHONE', start - MINUTE, false);
+    b.consultation(CONSULTATION_DESK, `RX${cstDate(end + MINUTE)}999999`, 'PHONE', end + MINUTE, false);
+    const old = b.newCase(b.weightedDepartment(), prevStart);
+    b.milestone(old, 'DELIVERED', 'DEPARTMENT_WINDOW', end + 2 * MINUTE, null, 'WINDOW_PICKUP');
+  }
+
+  // H. Re-sent copies: later, or at the same time with a larger event id (the original's id + suffix).
+  const originalsCount = b.originals.length;
+  for (let i = 0; i < originalsCount; i++) {
+    if (b.rng() >= resendRate) continue;
+    const e = b.originals[i];
+    const copies = b.rng() < 0.2 ? 2 : 1;
+    for (let k = 1; k <= copies; k++) {
+      const t = b.rng() < 0.25 ? e.eventTime : e.eventTime + SECOND + b.int(3 * 24 * 3600) * SECOND;
+      extraCopies.push(resent(e, `r${k}`, t));
+    }
+  }
+  const events = b.shuffle([...b.originals, ...extraCopies]);
+
+  // Malformed records: fresh case ids, so that a worker that wrongly accepted one would be caught.
+  const malformed: MalformedRecord[] = [];
+  const malformedByReason: Record<string, number> = {};
+  const badCount = Math.round(events.length * malformedRate);
+  for (let k = 0; k < badCount; k++) {
+    const kind = MALFORMED_KINDS[b.int(MALFORMED_KINDS.length)];
+    const t = b.time(start, end);
+    const dept = b.weightedDepartment();
+    const c = b.newCase(dept, t);
+    const base: CaseEvent = {
+      eventId: `${c.caseId}-B0`,
+      kind: 'RECEIVED',
+      caseId: c.caseId,
+      departmentCode: dept.code,
+      departmentName: dept.name,
+      itemCode: c.itemCode,
+      channel: 'FULL_ONLINE',
+      deliveryMethod: null,
+      eventTime: t,
+      sourceSystem: dept.sourceSystem,
+      sourceRecordId: `BAD${pad(k + 1, 6)}`,
+      attributes: {},
+    };
+    const record: MalformedRecord = { key: c.caseId, kind, reason: MALFORMED_REASON[kind], departmentCode: null };
+    switch (kind) {
+      case 'NOT_AVRO':
+        record.text = JSON.stringify({ bjbh: c.caseId, sxbm: c.itemCode, zt: '受理', sj: new Date(t).toISOString() });
+        break;
+      case 'TRUNCATED':
+      case 'UNKNOWN_SCHEMA':
+        record.event = base;
+        break;
+      case 'EMPTY_VALUE':
+        break;
+      case 'INVALID_EVENT_TIME':
+        record.event = { ...base, eventTime: 0 }; // 1970-01-01: an unset date in the source
+        break;
+      case 'MISSING_DELIVERY_METHOD':
+        record.event = { ...base, kind: 'DELIVERED', channel: 'COMPREHENSIVE_WINDOW', deliveryMethod: null };
+        break;
+      case 'INVALID_CHANNEL_FOR_KIND':
+        record.event = { ...base, kind: 'COMPLETED', channel: 'PHONE' };
+        break;
+      case 'UNKNOWN_KIND':
+        record.event = { ...base, kind: 'UNKNOWN' };
+        break;
+    }
+    if (record.event) record.departmentCode = kind === 'TRUNCATED' || kind === 'UNKNOWN_SCHEMA' ? null : dept.code;
+    malformed.push(record);
+    malformedByReason[record.reason] = (malformedByReason[record.reason] ?? 0) + 1;
+  }
+
+  return {
+    month,
+    events,
+    malformed,
+    truth: { figures: b.tally.result(), duplicates: extraCopies.length, malformedByReason },
+  };
+}
