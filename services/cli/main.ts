@@ -11,7 +11,12 @@ import { isCasepipeError } from '../platform/errors.js';
 import { createKafka } from '../platform/kafka-client.js';
 import { stderrLogger } from '../platform/logger.js';
 import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../platform/topics.js';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerEventsCommands } from './commands/events.js';
 import { registerKafkaCommands } from './commands/kafka.js';
+import { registerSchemasCommands } from './commands/schemas.js';
+import { registerSnapshotCommands } from './commands/snapshots.js';
+import { registerWorkerCommands } from './commands/worker.js';
 import type { CliContext } from './context.js';
 
 function buildContext(): CliContext {
@@ -41,6 +46,11 @@ export async function main(argv = process.argv): Promise<void> {
     return;
   }
   registerKafkaCommands(program, ctx);
+  registerDemoCommand(program, ctx);
+  registerWorkerCommands(program, ctx);
+  registerSnapshotCommands(program, ctx);
+  registerEventsCommands(program, ctx);
+  registerSchemasCommands(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (err) {

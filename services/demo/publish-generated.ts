@@ -11,6 +11,8 @@ export interface MalformedRecordSpec {
   key: string;
   kind: string;
   event?: CaseEvent;
+  /** For NOT_AVRO: the text that was sent instead of an event. */
+  text?: string;
 }
 
 /** The bytes of a malformed record: what a broken or foreign producer would send. */
@@ -20,7 +22,7 @@ export function malformedValue(spec: MalformedRecordSpec): Buffer | null {
     case 'EMPTY_VALUE':
       return null;
     case 'NOT_AVRO':
-      return Buffer.from(JSON.stringify({ caseId: spec.key, note: 'a JSON export sent to the wrong topic' }));
+      return Buffer.from(spec.text ?? JSON.stringify({ caseId: spec.key, note: 'a JSON export sent to the wrong topic' }));
     case 'UNKNOWN_SCHEMA': {
       const b = Buffer.from(encoded ?? Buffer.alloc(40, 1));
       b[0] = 0xc3;
@@ -55,7 +57,11 @@ export async function publishGenerated(
   const total = events.length + malformed.length;
   // Malformed records are spread through the stream, as they would arrive in life.
   const every = malformed.length > 0 ? Math.max(1, Math.floor(events.length / malformed.length)) : Infinity;
-  const messages: { key: string; value: Buffer | null }[] = [];
+  const messages: { key: string; value: Buffer | null; timestamp: string }[] = [];
+  // Record timestamps say when each record reached Kafka: minutes after the event, as a connector
+  // polling its source would deliver it. The worker judges lateness and the future-time rule by them.
+  const arrival = (e: CaseEvent, i: number) => String(Math.min(Date.now(), e.eventTime + 60_000 * (2 + (i % 28))));
+  let lastTimestamp = String(Date.now());
   let m = 0;
   let sent = 0;
   const flush = async () => {
@@ -63,10 +69,11 @@ export async function publishGenerated(
     await producer.send({ topic, acks: -1, messages: messages.splice(0) });
   };
   for (let i = 0; i < events.length; i++) {
-    messages.push({ key: events[i].caseId, value: encodeCaseEvent(events[i]) });
+    lastTimestamp = arrival(events[i], i);
+    messages.push({ key: events[i].caseId, value: encodeCaseEvent(events[i]), timestamp: lastTimestamp });
     if ((i + 1) % every === 0 && m < malformed.length) {
       const spec = malformed[m++];
-      messages.push({ key: spec.key, value: malformedValue(spec) });
+      messages.push({ key: spec.key, value: malformedValue(spec), timestamp: lastTimestamp });
     }
     if (messages.length >= chunk) {
       sent += messages.length;
@@ -74,7 +81,7 @@ export async function publishGenerated(
       onProgress?.(sent, total);
     }
   }
-  for (; m < malformed.length; m++) messages.push({ key: malformed[m].key, value: malformedValue(malformed[m]) });
+  for (; m < malformed.length; m++) messages.push({ key: malformed[m].key, value: malformedValue(malformed[m]), timestamp: lastTimestamp });
   sent += messages.length;
   await flush();
   onProgress?.(sent, total);

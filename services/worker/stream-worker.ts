@@ -51,8 +51,6 @@ export interface StreamWorkerOptions {
   groupId: string;
   /** Called when kafkajs gives up (CRASH without restart): the process should exit non-zero. */
   onFatal?: (err: Error) => void;
-  /** Clock for validation ("more than one day after ingestion"); injectable for tests. */
-  now?: () => number;
   maxBytesPerPartition?: number;
 }
 
@@ -162,10 +160,9 @@ export class StreamWorker {
 
     const work: PartitionBatch = { topic, partition, nextOffset: String(last + 1n), events: [], deadLetters: [] };
     const toDeadLetter: DeadLetterMessage[] = [];
-    const now = this.opts.now?.() ?? Date.now();
     for (const message of batch.messages) {
       if (BigInt(message.offset) < stored) continue;
-      this.classify(topic, partition, message, now, work, toDeadLetter);
+      this.classify(topic, partition, message, work, toDeadLetter);
     }
     this.opts.metrics.recordsRead.inc({ topic, partition: String(partition) }, work.events.length + work.deadLetters.length);
 
@@ -196,13 +193,15 @@ export class StreamWorker {
     m.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  private classify(topic: string, partition: number, message: KafkaMessage, now: number, work: PartitionBatch, dlq: DeadLetterMessage[]): void {
+  private classify(topic: string, partition: number, message: KafkaMessage, work: PartitionBatch, dlq: DeadLetterMessage[]): void {
+    // "Ingestion" is the record's Kafka timestamp, not the clock: a replay must judge every record as
+    // the first run did, or the store would depend on when it was rebuilt.
     const timestampMs = Number(message.timestamp);
     let stage = 'decode';
     try {
       const { event } = decodeCaseEvent(message.value);
       stage = 'validate';
-      const problem = validateCaseEvent(event, now);
+      const problem = validateCaseEvent(event, timestampMs);
       if (problem) {
         this.deadLetter(topic, partition, message, stage, problem.code, problem.message, event.departmentCode, work, dlq);
         return;

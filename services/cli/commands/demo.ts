@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { isMonth } from '../../contract/month.js';
+import { runDemo } from '../../demo/run-demo.js';
+import { CasepipeError } from '../../platform/errors.js';
+import type { CliContext } from '../context.js';
+
+export function registerDemoCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('demo')
+    .description('the whole job on generated data: publish a month, count it, snapshot it, print the report paragraph')
+    .option('--month <YYYY-MM>', 'month to generate', '2025-08')
+    .option('--seed <N>', 'generator seed', '20250926')
+    .option('--reuse', "keep the previous demo run's topics and data instead of resetting them")
+    .action(async (opts: { month: string; seed: string; reuse?: boolean }) => {
+      if (!isMonth(opts.month)) throw new CasepipeError('CONFIG_INVALID', `--month must be YYYY-MM, got ${JSON.stringify(opts.month)}`);
+      const seed = Number(opts.seed);
+      if (!Number.isInteger(seed)) throw new CasepipeError('CONFIG_INVALID', `--seed must be a whole number, got ${JSON.stringify(opts.seed)}`);
+      await runDemo({
+        config: ctx.config,
+        logger: ctx.logger,
+        brokers: await ctx.brokers(),
+        month: opts.month,
+        seed,
+        reuse: opts.reuse,
+        progress: process.stdout.isTTY,
+      });
+    });
+}

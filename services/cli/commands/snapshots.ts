@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { isMonth } from '../../contract/month.js';
+import { CasepipeError } from '../../platform/errors.js';
+import { createKafka } from '../../platform/kafka-client.js';
+import { LiveStore } from '../../store/live-store.js';
+import { listMonths, listVersions, readManifest, versionFolder } from '../../snapshot/snapshot-folder.js';
+import { formatQueryResult, querySnapshot, snapshotDatabase, type QueryFormat } from '../../snapshot/snapshot-query.js';
+import { snapshotRunner, snapshotsDir } from '../../snapshot/snapshot-runner.js';
+import type { SnapshotOutcome } from '../../snapshot/monthly-snapshot.js';
+import { liveStorePath } from '../../worker/worker-process.js';
+import type { CliContext } from '../context.js';
+
+function month(value: string): string {
+  if (!isMonth(value)) throw new CasepipeError('CONFIG_INVALID', `--month must be YYYY-MM, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function version(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new CasepipeError('CONFIG_INVALID', `--version must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+export function registerSnapshotCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('snapshot')
+    .description("write month M's immutable snapshot (a new version only if something changed)")
+    .requiredOption('--month <YYYY-MM>', 'calendar month in China Standard Time')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (opts: { month: string; json?: boolean }) => {
+      const outcome = await runSnapshot(ctx, month(opts.month));
+      if (opts.json) console.log(JSON.stringify(outcome, null, 2));
+      else
+        console.log(
+          `${outcome.created ? 'wrote' : 'unchanged, kept'} ${outcome.month} v${outcome.version}${outcome.manifest.provisional ? ' (PROVISIONAL: ' + outcome.manifest.provisionalReason + ')' : ''}\n  ${outcome.folder}`,
+        );
+    });
+
+  program
+    .command('snapshots')
+    .description('published snapshots')
+    .command('list')
+    .description('every month and version, newest last')
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      const dir = snapshotsDir(ctx.config);
+      const rows = listMonths(dir).flatMap((m) =>
+        listVersions(dir, m).map((v) => {
+          const man = readManifest(dir, m, v);
+          return { month: m, version: v, createdAt: man.createdAt, provisional: man.provisional, changes: man.diff.length, folder: versionFolder(dir, m, v) };
+        }),
+      );
+      if (opts.json) return console.log(JSON.stringify(rows, null, 2));
+      if (rows.length === 0) return console.log(`no snapshots in ${dir}`);
+      for (const r of rows) {
+        console.log(`${r.month}  v${r.version}  ${r.createdAt}${r.provisional ? '  provisional' : ''}${r.version > 1 ? `  restated ${r.changes} values` : ''}  ${r.folder}`);
+      }
+    });
+
+  program
+    .command('report')
+    .description("print a snapshot's report")
+    .requiredOption('--month <YYYY-MM>', 'calendar month in China Standard Time')
+    .option('--version <N>', 'snapshot version (default: the latest)')
+    .option('--format <md|xlsx|json>', 'md prints the report, xlsx prints the workbook path, json the figures', 'md')
+    .action((opts: { month: string; version?: string; format: string }) => {
+      const { file } = snapshotDatabase(snapshotsDir(ctx.config), month(opts.month), version(opts.version));
+      const folder = path.dirname(file);
+      if (opts.format === 'md') process.stdout.write(fs.readFileSync(path.join(folder, 'report.md'), 'utf8'));
+      else if (opts.format === 'xlsx') console.log(path.join(folder, 'report.xlsx'));
+      else if (opts.format === 'json') process.stdout.write(fs.readFileSync(path.join(folder, 'figures.json'), 'utf8'));
+      else throw new CasepipeError('CONFIG_INVALID', `--format must be md, xlsx or json, got ${JSON.stringify(opts.format)}`);
+    });
+
+  program
+    .command('query')
+    .description('run SQL on a snapshot, read-only (tables: figures_total, figures_by_department, milestones, consultations, case_durations, quality, dead_letters, ...)')
+    .requiredOption('--month <YYYY-MM>', 'calendar month in China Standard Time')
+    .option('--version <N>', 'snapshot version (default: the latest)')
+    .option('--format <table|csv|json>', 'output format', 'table')
+    .argument('<sql>', 'the SQL to run')
+    .action(async (sql: string, opts: { month: string; version?: string; format: string }) => {
+      if (!['table', 'csv', 'json'].includes(opts.format)) throw new CasepipeError('CONFIG_INVALID', `--format must be table, csv or json`);
+      const { file } = snapshotDatabase(snapshotsDir(ctx.config), month(opts.month), version(opts.version));
+      console.log(formatQueryResult(await querySnapshot(file, sql), opts.format as QueryFormat));
+    });
+}
+
+/** Asks the running worker (it holds the store); opens the store itself when no worker runs. */
+async function runSnapshot(ctx: CliContext, m: string): Promise<SnapshotOutcome> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${ctx.config.workerPort}/snapshots?month=${m}`, { method: 'POST', signal: AbortSignal.timeout(600_000) });
+    const body = (await res.json()) as SnapshotOutcome & { code?: string; message?: string };
+    if (!res.ok) throw new CasepipeError('SNAPSHOT_FAILED', `the worker answered ${res.status}: ${body.code}: ${body.message}`);
+    return body;
+  } catch (err) {
+    if (err instanceof CasepipeError) throw err;
+  }
+  const store = await LiveStore.open({ path: liveStorePath(ctx.config), memoryLimit: ctx.config.storeMemoryLimit, logger: ctx.logger });
+  try {
+    const kafka = ctx.config.kafka.brokers ? createKafka(ctx.config, ctx.config.kafka.brokers, ctx.logger) : await ctx.kafka().catch(() => undefined);
+    return await snapshotRunner({ store, config: ctx.config, topic: ctx.topics.caseEvents, kafka, logger: ctx.logger })(m);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Exactly-once effects: a 200k-event run during which the worker process is killed with SIGKILL five
+ * times at random moments, restarted each time, ends with figures equal to the ground truth. The worker
+ * runs as the real `casepipe worker` command in a child process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { generateMonth, AUGUST_2025_TARGETS } from '../../services/demo/month-generator.js';
+import { silentLogger } from '../../services/platform/logger.js';
+import { LiveStore } from '../../services/store/live-store.js';
+import { liveStorePath } from '../../services/worker/worker-process.js';
+import { testKafka } from '../fixtures/broker.js';
+import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
+import { createCaseTopics, eventRecord, publish, testPipeline } from '../fixtures/pipeline.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('crash recovery', () => {
+  it('counts exactly once across five SIGKILLs of the worker process', async () => {
+    const scale = (n: number) => Math.round(n * 1.5);
+    const targets = Object.fromEntries(Object.entries(AUGUST_2025_TARGETS).map(([k, v]) => [k, scale(v)])) as typeof AUGUST_2025_TARGETS;
+    const generated = generateMonth({ month: '2025-08', seed: 42, targets, malformedRate: 0 });
+    expect(generated.events.length).toBeGreaterThanOrEqual(200_000);
+
+    const port = await freePort();
+    const p = testPipeline('crash', { CASEPIPE_WORKER_PORT: String(port) });
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    await createCaseTopics(admin, p.topics);
+    await publish(kafka, p.topics.caseEvents, generated.events.map(eventRecord), 10_000);
+    const high = (await admin.fetchTopicOffsets(p.topics.caseEvents)).reduce((s, o) => s + Number(o.high), 0);
+
+    const env = {
+      ...process.env,
+      KAFKA_BROKERS: p.brokers.join(','),
+      CASEPIPE_DATA_DIR: p.dataDir,
+      CASEPIPE_TOPIC_PREFIX: p.config.topicPrefix,
+      CASEPIPE_GROUP_ID: p.config.groupId,
+      CASEPIPE_WORKER_PORT: String(port),
+      LOG_LEVEL: 'warn',
+    };
+    const startWorker = (): ChildProcess => spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const progress = async (): Promise<number | undefined> => {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) });
+        const s = (await res.json()) as { storedOffsets: Record<string, string> };
+        return Object.values(s.storedOffsets).reduce((sum, o) => sum + Number(o), 0);
+      } catch {
+        return undefined;
+      }
+    };
+
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const killedAt: (number | undefined)[] = [];
+    try {
+      for (let kill = 0; kill < 5; kill++) {
+        const child = startWorker();
+        const exited = new Promise((r) => child.once('exit', r));
+        await sleep(2500 + random() * 2500);
+        killedAt.push(await progress());
+        child.kill('SIGKILL');
+        await exited;
+      }
+      const child = startWorker();
+      let stderr = '';
+      child.stderr!.on('data', (d) => (stderr += String(d)));
+      const exitCode = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const deadline = Date.now() + 180_000;
+      while ((await progress()) !== high) {
+        if (Date.now() > deadline) throw new Error(`the worker did not finish; killed at ${JSON.stringify(killedAt)}; stderr: ${stderr.slice(-2000)}`);
+        await sleep(250);
+      }
+      child.kill('SIGTERM');
+      expect(await exitCode).toBe(0);
+    } finally {
+      await admin.disconnect();
+    }
+
+    // Some kills must have landed mid-run, or the test proves nothing.
+    expect(killedAt.filter((n) => n !== undefined && n > 0 && n < high).length).toBeGreaterThanOrEqual(1);
+    const store = await LiveStore.open({ path: liveStorePath(p.config), logger: silentLogger() });
+    try {
+      expect(await store.figures('2025-08')).toEqual(generated.truth.figures);
+    } finally {
+      store.close();
+      p.cleanup();
+    }
+  });
+});
