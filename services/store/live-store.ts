@@ -1,0 +1,248 @@
+/**
+ * The live store: the stream worker's DuckDB file. One writer (this process), one connection.
+ * `applyBatch` is the whole exactly-once step: in one transaction it leaves out records below the
+ * partition's stored next offset, merges the rest (services/store/dedupe-merge.ts), adds the quality
+ * counters and stores the partition's new next offset. See docs/live-store.md.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { CasepipeError, isCasepipeError } from '../platform/errors.js';
+import type { Logger } from '../platform/logger.js';
+import { silentLogger } from '../platform/logger.js';
+import type { Month, MonthFigures } from '../figures/window-figures.js';
+import { readMonthFigures } from '../figures/month-figures.js';
+import { EVENT_KINDS } from '../contract/case-event.js';
+import type { BatchResult, PartitionBatch } from './batch.js';
+import { STAGING_DDL, stageDeadLetters, stageEvents } from './batch-staging.js';
+import { addQualityCounts, CONSULTATIONS, ENTITIES, mergeEntity } from './dedupe-merge.js';
+import { listPartitions, partitionTable, StoreSchema } from './store-schema.js';
+
+export interface LiveStoreOptions {
+  /** The DuckDB file; its directory is created if missing. */
+  path: string;
+  /** DuckDB `memory_limit` (e.g. '512MB'); set at instance creation so WAL replay at open honours it. */
+  memoryLimit?: string;
+  /** DuckDB `threads`; default: DuckDB's (the number of cores). */
+  threads?: number;
+  /** WAL size that triggers an automatic checkpoint (DuckDB `checkpoint_threshold`). */
+  checkpointThreshold?: string;
+  logger?: Logger;
+  /** Attempts for a transient DuckDB error before giving up with STORE_FAILED. */
+  maxAttempts?: number;
+}
+
+const KNOWN_KINDS = new Set<string>(EVENT_KINDS.filter((k) => k !== 'UNKNOWN'));
+const TRANSIENT = /conflict|could not set lock|resource temporarily unavailable|interrupted/i;
+
+function toBigInt(offset: string, what: string): bigint {
+  if (!/^\d+$/.test(offset)) throw new CasepipeError('INVALID_FIELD', `${what}: not a Kafka offset: ${JSON.stringify(offset)}`);
+  return BigInt(offset);
+}
+
+export class LiveStore {
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly conn: DuckDBConnection,
+    private readonly schema: StoreSchema,
+    private readonly logger: Logger,
+    private readonly maxAttempts: number,
+  ) {}
+
+  static async open(options: LiveStoreOptions): Promise<LiveStore> {
+    const logger = options.logger ?? silentLogger();
+    fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+    const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '512MB' };
+    if (options.threads !== undefined) config.threads = String(options.threads);
+    if (options.checkpointThreshold !== undefined) config.checkpoint_threshold = options.checkpointThreshold;
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(options.path, config);
+    } catch (cause) {
+      const busy = /lock/i.test(String((cause as Error)?.message));
+      throw new CasepipeError(
+        busy ? 'STORE_BUSY' : 'STORE_FAILED',
+        busy
+          ? `live store ${options.path} is open in another process (DuckDB allows one writer)`
+          : `cannot open live store ${options.path}: ${(cause as Error)?.message}`,
+        { cause, canRetry: busy },
+      );
+    }
+    const conn = await instance.connect();
+    const schema = new StoreSchema();
+    try {
+      await schema.create(conn);
+      await conn.run(STAGING_DDL);
+      await LiveStore.checkKeyHash(conn, logger);
+    } catch (cause) {
+      conn.closeSync();
+      instance.closeSync();
+      throw new CasepipeError('STORE_FAILED', `cannot create the live store schema in ${options.path}: ${(cause as Error)?.message}`, { cause });
+    }
+    logger.info({ path: options.path, memoryLimit: config.memory_limit }, 'live store open');
+    return new LiveStore(instance, conn, schema, logger, options.maxAttempts ?? 3);
+  }
+
+  /**
+   * key_hash is DuckDB's hash(), which a DuckDB upgrade may change. A stored probe value detects that;
+   * the key column is then recomputed so the dedupe join keeps finding existing rows.
+   */
+  private static async checkKeyHash(conn: DuckDBConnection, logger: Logger): Promise<void> {
+    const probe = String((await conn.runAndReadAll(`SELECT hash('casepipe', 'RECEIVED')::VARCHAR`)).getRows()[0][0]);
+    const stored = (await conn.runAndReadAll(`SELECT value FROM store_meta WHERE key = 'key_hash_probe'`)).getRows()[0]?.[0];
+    if (stored === probe) return;
+    await conn.run('BEGIN TRANSACTION');
+    if (stored !== undefined) {
+      logger.warn({ stored, probe }, 'DuckDB hash() changed: recomputing key_hash of the live store');
+      for (const p of await listPartitions(conn)) {
+        await conn.run(`UPDATE ${partitionTable('milestones', p)} SET key_hash = hash(case_id, kind)`);
+        await conn.run(`UPDATE ${partitionTable('consultations', p)} SET key_hash = hash(department_code, record_id)`);
+      }
+    }
+    await conn.run(`INSERT OR REPLACE INTO store_meta VALUES ('key_hash_probe', $probe)`, { probe });
+    await conn.run('COMMIT');
+  }
+
+  /** The connection, for read queries in this process (figures, snapshots). Do not write with it. */
+  get connection(): DuckDBConnection {
+    return this.conn;
+  }
+
+  /**
+   * A new connection on the same database, with its own transactions: for readers that must not share
+   * the writer's connection (the snapshot job reads one consistent state while batches keep coming).
+   * The caller closes it.
+   */
+  async connect(): Promise<DuckDBConnection> {
+    this.assertOpen();
+    return this.instance.connect();
+  }
+
+  /** Next offset to read per partition of `topic` (where the consumer must seek to). */
+  async storedOffsets(topic: string): Promise<Map<number, string>> {
+    this.assertOpen();
+    const reader = await this.conn.runAndReadAll(
+      `SELECT partition, next_offset::VARCHAR FROM partition_offsets WHERE topic = $topic ORDER BY partition`,
+      { topic },
+    );
+    return new Map(reader.getRows().map((r) => [Number(r[0]), String(r[1])]));
+  }
+
+  async applyBatch(batch: PartitionBatch): Promise<BatchResult> {
+    this.assertOpen();
+    for (const { event, offset } of batch.events) {
+      if (!KNOWN_KINDS.has(event.kind)) {
+        throw new CasepipeError(
+          'UNKNOWN_KIND',
+          `${batch.topic}[${batch.partition}]@${offset} event ${event.eventId}: kind ${JSON.stringify(event.kind)} cannot be stored (validate and dead-letter it first)`,
+        );
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.applyOnce(batch);
+      } catch (err) {
+        await this.rollback();
+        if (isCasepipeError(err)) throw err;
+        const message = (err as Error)?.message ?? String(err);
+        if (TRANSIENT.test(message) && attempt < this.maxAttempts) {
+          this.logger.warn({ err, attempt, topic: batch.topic, partition: batch.partition }, 'live store batch failed, retrying');
+          await new Promise((r) => setTimeout(r, 50 * attempt));
+          continue;
+        }
+        throw new CasepipeError(
+          'STORE_FAILED',
+          `applying ${batch.topic}[${batch.partition}] up to offset ${batch.nextOffset} failed: ${message}`,
+          { cause: err, canRetry: TRANSIENT.test(message) },
+        );
+      }
+    }
+  }
+
+  private async applyOnce(batch: PartitionBatch): Promise<BatchResult> {
+    const { topic, partition } = batch;
+    const next = toBigInt(batch.nextOffset, `${topic}[${partition}] nextOffset`);
+    const conn = this.conn;
+    await conn.run('BEGIN TRANSACTION');
+    const storedRow = (
+      await conn.runAndReadAll(
+        `SELECT next_offset FROM partition_offsets WHERE topic = $topic AND partition = $partition`,
+        { topic, partition },
+      )
+    ).getRows()[0];
+    const stored = storedRow === undefined ? -1n : BigInt(storedRow[0] as bigint);
+    const result: BatchResult = {
+      skipped: false, alreadyApplied: 0, events: 0, inserted: 0, replaced: 0, moved: 0,
+      duplicates: 0, late: 0, deadLetters: 0, nextOffset: batch.nextOffset,
+    };
+    if (stored >= next) {
+      await conn.run('ROLLBACK');
+      return { ...result, skipped: true, alreadyApplied: batch.events.length + batch.deadLetters.length, nextOffset: String(stored) };
+    }
+    const events = batch.events.filter((e) => toBigInt(e.offset, `${topic}[${partition}] event offset`) >= stored);
+    const deadLetters = batch.deadLetters.filter((d) => toBigInt(d.offset, `${topic}[${partition}] dead-letter offset`) >= stored);
+    result.alreadyApplied = batch.events.length - events.length + batch.deadLetters.length - deadLetters.length;
+
+    if (!this.schema.has(partition)) await this.schema.addPartition(conn, partition);
+    await conn.run('DELETE FROM stage_events; DELETE FROM stage_dead_letters;');
+    result.late = await stageEvents(conn, events);
+    await stageDeadLetters(conn, deadLetters);
+    const consultations = events.reduce((n, e) => n + (e.event.kind === 'CONSULTED' ? 1 : 0), 0);
+    const merged = [];
+    for (const spec of ENTITIES) {
+      // Skip an entity with nothing staged: its merge would still scan the partition's table.
+      if ((spec === CONSULTATIONS ? consultations : events.length - consultations) === 0) continue;
+      const c = await mergeEntity(conn, spec, partition);
+      result.inserted += c.inserted;
+      result.replaced += c.replaced;
+      result.moved += c.moved;
+      merged.push(spec);
+    }
+    if (events.length > 0 || deadLetters.length > 0) await addQualityCounts(conn, partition, merged);
+    await conn.run(
+      `INSERT INTO partition_offsets VALUES ($topic, $partition, $next::BIGINT, now())
+       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
+      { topic, partition, next: batch.nextOffset },
+    );
+    await conn.run('COMMIT');
+    result.events = events.length;
+    result.duplicates = events.length - result.inserted;
+    result.deadLetters = deadLetters.length;
+    this.logger.debug({ topic, partition, ...result }, 'batch applied');
+    return result;
+  }
+
+  private async rollback(): Promise<void> {
+    try {
+      await this.conn.run('ROLLBACK');
+    } catch {
+      // no transaction open
+    }
+    await this.schema.reload(this.conn);
+  }
+
+  /** The eight figures of a month, in total and per department, from the current state. */
+  async figures(month: Month): Promise<MonthFigures> {
+    this.assertOpen();
+    return readMonthFigures(this.conn, month);
+  }
+
+  /** Writes the WAL into the database file (also done automatically past checkpoint_threshold). */
+  async checkpoint(): Promise<void> {
+    this.assertOpen();
+    await this.conn.run('CHECKPOINT');
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new CasepipeError('STORE_FAILED', 'the live store is closed');
+  }
+}
