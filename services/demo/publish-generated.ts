@@ -53,6 +53,8 @@ export async function publishGenerated(
   malformed: MalformedRecordSpec[],
   onProgress?: PublishProgress,
   chunk = 5000,
+  /** Malformed records arrive within this window (the generated month), so they count in its data quality. */
+  arrivalWindow?: { startMs: number; endMs: number },
 ): Promise<{ events: number; malformed: number }> {
   const total = events.length + malformed.length;
   // Malformed records are spread through the stream, as they would arrive in life.
@@ -62,6 +64,8 @@ export async function publishGenerated(
   // polling its source would deliver it. The worker judges lateness and the future-time rule by them.
   const arrival = (e: CaseEvent, i: number) => String(Math.min(Date.now(), e.eventTime + 60_000 * (2 + (i % 28))));
   let lastTimestamp = String(Date.now());
+  const malformedArrival = () =>
+    arrivalWindow ? String(Math.min(Math.max(Number(lastTimestamp), arrivalWindow.startMs + 3_600_000), arrivalWindow.endMs - 3_600_000)) : lastTimestamp;
   let m = 0;
   let sent = 0;
   const flush = async () => {
@@ -73,7 +77,7 @@ export async function publishGenerated(
     messages.push({ key: events[i].caseId, value: encodeCaseEvent(events[i]), timestamp: lastTimestamp });
     if ((i + 1) % every === 0 && m < malformed.length) {
       const spec = malformed[m++];
-      messages.push({ key: spec.key, value: malformedValue(spec), timestamp: lastTimestamp });
+      messages.push({ key: spec.key, value: malformedValue(spec), timestamp: malformedArrival() });
     }
     if (messages.length >= chunk) {
       sent += messages.length;
@@ -81,7 +85,7 @@ export async function publishGenerated(
       onProgress?.(sent, total);
     }
   }
-  for (; m < malformed.length; m++) messages.push({ key: malformed[m].key, value: malformedValue(malformed[m]), timestamp: lastTimestamp });
+  for (; m < malformed.length; m++) messages.push({ key: malformed[m].key, value: malformedValue(malformed[m]), timestamp: malformedArrival() });
   sent += messages.length;
   await flush();
   onProgress?.(sent, total);

@@ -26,6 +26,7 @@ import { querySnapshot } from '../snapshot/snapshot-query.js';
 import { startWorkerProcess } from '../worker/worker-process.js';
 import { generateMonth, type GenerateMonthOptions } from './month-generator.js';
 import { publishGenerated } from './publish-generated.js';
+import { monthRange } from '../contract/month.js';
 
 export interface DemoOptions {
   config: Config;
@@ -98,7 +99,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       await producer.connect();
       const bar = progressBar(opts.progress, 'publish', print);
       bar.start(generated.events.length + generated.malformed.length);
-      await publishGenerated(producer, topics.caseEvents, generated.events, generated.malformed, (sent) => bar.update(sent));
+      await publishGenerated(producer, topics.caseEvents, generated.events, generated.malformed, (sent) => bar.update(sent), 5000, monthRange(month));
       bar.stop();
       await producer.disconnect();
     }
@@ -116,13 +117,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     print(`一、${month.slice(0, 4)}年${Number(month.slice(5))}月总体运行情况`);
     print(paragraph);
     print('');
-    print('Data quality:');
-    print(`  milestones ${quality.rowCounts.milestones}, consultations ${quality.rowCounts.consultations}`);
+    const metrics = await querySnapshot(path.join(snapshot.folder, 'snapshot.duckdb'), `SELECT metric, sum(n)::BIGINT AS n FROM quality GROUP BY metric`);
+    const metric = (name: string) => Number(metrics.rows.find((r) => r.metric === name)?.n ?? 0);
+    print('Data quality (数据质量):');
+    print(`  events read ${metric('events_read')}, duplicates dropped ${metric('duplicates_dropped')}, late events ${metric('late_events')}`);
+    print(`  stored: milestones ${quality.rowCounts.milestones}, consultations ${quality.rowCounts.consultations}`);
     print(`  dead letters by reason: ${Object.entries(deadLettersByReason).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`);
     print('');
     print(`Snapshot ${month} v${snapshot.version}${snapshot.created ? '' : ' (unchanged, kept)'}: ${snapshot.folder}`);
     print(`  report.md, report.xlsx, snapshot.duckdb, *.parquet, manifest.json`);
-    print(`  query it:  npx casepipe query --month ${month} "SELECT * FROM figures_total"   (CASEPIPE_DATA_DIR=${config.dataDir})`);
+    print(`  query it:  CASEPIPE_DATA_DIR=${path.relative(process.cwd(), config.dataDir) || '.'} npx casepipe query --month ${month} "SELECT * FROM figures_total"`);
 
     const diff = diffMonthFigures(generated.truth.figures, figures);
     if (diff.length > 0) {

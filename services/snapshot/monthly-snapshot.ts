@@ -166,12 +166,12 @@ async function copyMonthOut(month: Month, dbFile: string, opts: SnapshotJobOptio
     await conn.run(`ATTACH ${sqlString(dbFile)} AS snap`);
     try {
       await conn.run('BEGIN TRANSACTION');
-      await conn.run(`CREATE TABLE snap.milestones AS SELECT * FROM milestones WHERE month = ${m} ORDER BY department_code, kind, event_time, case_id`);
-      await conn.run(`CREATE TABLE snap.consultations AS SELECT * FROM consultations WHERE month = ${m} ORDER BY department_code, event_time, record_id`);
+      await conn.run(`CREATE TABLE snap.milestones AS SELECT * EXCLUDE (key_hash), to_timestamp(event_time / 1000) AS event_at FROM milestones WHERE month = ${m} ORDER BY department_code, kind, event_time, case_id`);
+      await conn.run(`CREATE TABLE snap.consultations AS SELECT * EXCLUDE (key_hash), to_timestamp(event_time / 1000) AS event_at FROM consultations WHERE month = ${m} ORDER BY department_code, event_time, record_id`);
       await conn.run(`
         CREATE TABLE snap.case_durations AS
         SELECT c.case_id, c.department_code, c.department_name, c.item_code, c.channel,
-               r.event_time AS received_time, c.event_time AS completed_time,
+               to_timestamp(r.event_time / 1000) AS received_at, to_timestamp(c.event_time / 1000) AS completed_at,
                ${durationDaysSql('r.event_time', 'c.event_time')} AS days
         FROM milestones c JOIN milestones r ON r.case_id = c.case_id AND r.kind = 'RECEIVED'
         WHERE c.kind = 'COMPLETED' AND c.month = ${m}
@@ -218,8 +218,9 @@ async function copyMonthOut(month: Month, dbFile: string, opts: SnapshotJobOptio
   }
 }
 
+/** Event times are epoch milliseconds (BIGINT) in the store. */
 function durationDaysSql(from: string, to: string): string {
-  return `round((epoch_ms(${to}) - epoch_ms(${from})) / 86400000.0, 2)`;
+  return `round((${to} - ${from}) / 86400000.0, 2)`;
 }
 
 /** Figures, info and comments inside snapshot.duckdb, then every table as Parquet. */

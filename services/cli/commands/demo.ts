@@ -15,6 +15,8 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
       if (!isMonth(opts.month)) throw new CasepipeError('CONFIG_INVALID', `--month must be YYYY-MM, got ${JSON.stringify(opts.month)}`);
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed)) throw new CasepipeError('CONFIG_INVALID', `--seed must be a whole number, got ${JSON.stringify(opts.seed)}`);
+      // The demo's output is the report; the worker's per-record warnings would drown it.
+      if (!process.env.LOG_LEVEL) ctx.logger.level = 'error';
       await runDemo({
         config: ctx.config,
         logger: ctx.logger,
