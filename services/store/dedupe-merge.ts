@@ -1,0 +1,180 @@
+/**
+ * The set-based dedupe merge of one batch into one partition's tables. Per entity (milestones,
+ * consultations), in SQL, all inside the batch's transaction:
+ *   1. per key, the batch's own winner: arg_min over the rank tuple (event_time, event_id, then the
+ *      remaining attributes so that even two copies with the same time and id resolve the same way);
+ *   2. LEFT JOIN those winners with the partition table on (key_hash, identity): the hash makes the
+ *      join cheap, the identity columns make a hash collision harmless;
+ *   3. insert the new keys, update the existing ones (copies += n; every attribute replaced when the
+ *      batch winner ranks before the stored one), log the replacements that restate a figure.
+ * Winner = minimum of a total order, so the result does not depend on arrival order or batch split.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { partitionTable, type PartitionedTable } from './store-schema.js';
+
+interface EntitySpec {
+  table: PartitionedTable;
+  /** Which staged events belong to it. */
+  stageFilter: string;
+  /** Identity columns (target names). */
+  identity: [string, string];
+  /** Target column -> expression over stage_events (copies is added by the merge). */
+  columns: Record<string, string>;
+  /** The total order; smallest wins. Over target column names, NULLs coalesced. */
+  rank: string[];
+  /** Attributes whose change restates a figure. */
+  restating: string[];
+  /** milestone_moves.kind and .case_id expressions over the merge table. */
+  moveKind: string;
+  moveCaseId: string;
+}
+
+export const MILESTONES: EntitySpec = {
+  table: 'milestones',
+  stageFilter: `kind IN ('RECEIVED', 'COMPLETED', 'DELIVERED')`,
+  identity: ['case_id', 'kind'],
+  columns: {
+    key_hash: 'hash(case_id, kind)',
+    case_id: 'case_id',
+    kind: 'kind',
+    month: 'month',
+    event_time: 'event_time',
+    event_id: 'event_id',
+    channel: 'channel',
+    delivery_method: 'delivery_method',
+    department_code: 'department_code',
+    department_name: 'department_name',
+    item_code: 'item_code',
+    source_system: 'source_system',
+    source_record_id: 'source_record_id',
+  },
+  rank: [
+    'event_time',
+    'event_id',
+    'channel',
+    "coalesce(delivery_method, '')",
+    'department_code',
+    'department_name',
+    "coalesce(item_code, '')",
+    'source_system',
+    'source_record_id',
+  ],
+  restating: ['month', 'department_code', 'channel', 'delivery_method'],
+  moveKind: 'kind',
+  moveCaseId: 'case_id',
+};
+
+export const CONSULTATIONS: EntitySpec = {
+  table: 'consultations',
+  stageFilter: `kind = 'CONSULTED'`,
+  identity: ['department_code', 'record_id'],
+  columns: {
+    key_hash: 'hash(department_code, case_id)',
+    department_code: 'department_code',
+    record_id: 'case_id',
+    month: 'month',
+    event_time: 'event_time',
+    event_id: 'event_id',
+    channel: 'channel',
+    department_name: 'department_name',
+    source_system: 'source_system',
+    source_record_id: 'source_record_id',
+  },
+  rank: ['event_time', 'event_id', 'channel', 'department_name', 'source_system', 'source_record_id'],
+  restating: ['month', 'department_code', 'channel'],
+  moveKind: `'CONSULTED'`,
+  moveCaseId: 'record_id',
+};
+
+export const ENTITIES = [MILESTONES, CONSULTATIONS] as const;
+
+const qualify = (alias: string, expr: string): string =>
+  expr.replace(/\b(event_time|event_id|channel|delivery_method|department_code|department_name|item_code|source_system|source_record_id|month)\b/g, `${alias}.$1`);
+
+const rankOf = (spec: EntitySpec, alias: string): string => `(${spec.rank.map((e) => qualify(alias, e)).join(', ')})`;
+
+export function mergeTableName(spec: EntitySpec): string {
+  return `merge_${spec.table}`;
+}
+
+export interface MergeCounts {
+  inserted: number;
+  replaced: number;
+  moved: number;
+  existing: number;
+}
+
+/** Runs steps 1-3 for one entity; the caller holds the transaction. */
+export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, partition: number): Promise<MergeCounts> {
+  const target = partitionTable(spec.table, partition);
+  const merge = mergeTableName(spec);
+  const cols = Object.keys(spec.columns);
+  const stageProjection = Object.entries(spec.columns).map(([col, expr]) => `${expr} AS ${col}`).join(', ');
+  const [id1, id2] = spec.identity;
+  const changed = spec.restating.map((c) => `s.${c} IS DISTINCT FROM m.${c}`).join(' OR ');
+  await conn.run(`
+    CREATE OR REPLACE TEMP TABLE ${merge} AS
+    WITH s AS (SELECT seq, ${stageProjection} FROM stage_events WHERE ${spec.stageFilter}),
+    w AS (SELECT arg_min(seq, ${rankOf(spec, 's')}) AS seq, count(*)::INTEGER AS n FROM s GROUP BY ${id1}, ${id2})
+    SELECT s.*, w.n, m.rowid AS rid, m.month AS old_month, m.department_code AS old_department_code,
+           m.event_id AS old_event_id, m.rowid IS NULL AS is_new,
+           -- a row comparison orders NULL fields instead of yielding NULL: test for the stored row first
+           m.rowid IS NOT NULL AND ${rankOf(spec, 's')} < ${rankOf(spec, 'm')} AS wins,
+           m.rowid IS NOT NULL AND ${rankOf(spec, 's')} < ${rankOf(spec, 'm')} AND (${changed}) AS changed
+    FROM w JOIN s USING (seq)
+    LEFT JOIN ${target} m ON m.key_hash = s.key_hash AND m.${id1} = s.${id1} AND m.${id2} = s.${id2}`);
+  // Row counts come from the statements themselves; on an empty selection the joins skip the scan.
+  const inserted = (
+    await conn.run(
+      `INSERT INTO ${target} (partition, ${cols.join(', ')}, copies)
+       SELECT ${partition}, ${cols.join(', ')}, n FROM ${merge} WHERE is_new`,
+    )
+  ).rowsChanged;
+  // Two updates, so a losing copy rewrites only `copies` (less undo, WAL and checkpoint work).
+  const kept = (
+    await conn.run(
+      `UPDATE ${target} SET copies = ${target}.copies + u.n
+       FROM ${merge} u WHERE NOT u.is_new AND NOT u.wins AND ${target}.rowid = u.rid`,
+    )
+  ).rowsChanged;
+  const replaceable = cols.filter((c) => c !== 'key_hash' && c !== id1 && c !== id2);
+  const replaced = (
+    await conn.run(
+      `UPDATE ${target} SET copies = ${target}.copies + u.n, ${replaceable.map((c) => `${c} = u.${c}`).join(', ')}
+       FROM ${merge} u WHERE u.wins AND ${target}.rowid = u.rid`,
+    )
+  ).rowsChanged;
+  const moved = (
+    await conn.run(
+      `INSERT INTO milestone_moves
+       SELECT ${partition}, ${spec.moveKind}, ${spec.moveCaseId}, old_month, month, old_department_code,
+              department_code, old_event_id, event_id, now()
+       FROM ${merge} WHERE changed`,
+    )
+  ).rowsChanged;
+  const existing = kept + replaced;
+  return { inserted, replaced, moved, existing };
+}
+
+/**
+ * Adds the batch's quality counters. Dropped copies are attributed to the month and department of
+ * the copy that lost: the batch's losers, plus each stored winner that was just replaced. Over any
+ * order of arrival that is every copy but the final winner, so these counts are order independent too.
+ */
+export async function addQualityCounts(conn: DuckDBConnection, partition: number, merged: readonly EntitySpec[]): Promise<void> {
+  const winners = merged.map((s) => `SELECT seq FROM ${mergeTableName(s)} WHERE is_new OR wins`);
+  const replacedOld = merged.map(
+    (s) => `UNION ALL SELECT old_month, old_department_code, 'duplicates_dropped', '', 1 FROM ${mergeTableName(s)} WHERE wins`,
+  );
+  await conn.run(`
+    INSERT INTO quality_counts (partition, month, department_code, metric, reason, n)
+    SELECT ${partition}, month, department_code, metric, reason, sum(n)::BIGINT FROM (
+      SELECT month, department_code, 'events_read' AS metric, '' AS reason, 1 AS n FROM stage_events
+      UNION ALL SELECT month, department_code, 'late_events', '', 1 FROM stage_events WHERE late
+      UNION ALL SELECT month, department_code, 'duplicates_dropped', '', 1 FROM stage_events
+        ${winners.length > 0 ? `WHERE seq NOT IN (${winners.join(' UNION ALL ')})` : ''}
+      ${replacedOld.join('\n      ')}
+      UNION ALL SELECT month, department_code, 'dead_letter', reason, n FROM stage_dead_letters
+    ) GROUP BY month, department_code, metric, reason
+    ON CONFLICT (partition, month, department_code, metric, reason) DO UPDATE SET n = quality_counts.n + excluded.n`);
+}
