@@ -64,8 +64,14 @@ export async function publishGenerated(
   // polling its source would deliver it. The worker judges lateness and the future-time rule by them.
   const arrival = (e: CaseEvent, i: number) => String(Math.min(Date.now(), e.eventTime + 60_000 * (2 + (i % 28))));
   let lastTimestamp = String(Date.now());
-  const malformedArrival = () =>
-    arrivalWindow ? String(Math.min(Math.max(Number(lastTimestamp), arrivalWindow.startMs + 3_600_000), arrivalWindow.endMs - 3_600_000)) : lastTimestamp;
+  // A malformed record that still carries an event arrives minutes after it, like any other, so that
+  // it fails for the reason it was made for (not "more than a day after ingestion"); the rest arrive
+  // within the generated month, so they count in its data quality.
+  const malformedArrival = (spec: MalformedRecordSpec) => {
+    if (spec.event && spec.kind !== 'INVALID_EVENT_TIME') return String(Math.min(Date.now(), spec.event.eventTime + 300_000));
+    const t = Number(lastTimestamp);
+    return String(arrivalWindow ? Math.min(Math.max(t, arrivalWindow.startMs + 3_600_000), arrivalWindow.endMs - 3_600_000) : t);
+  };
   let m = 0;
   let sent = 0;
   const flush = async () => {
@@ -77,7 +83,7 @@ export async function publishGenerated(
     messages.push({ key: events[i].caseId, value: encodeCaseEvent(events[i]), timestamp: lastTimestamp });
     if ((i + 1) % every === 0 && m < malformed.length) {
       const spec = malformed[m++];
-      messages.push({ key: spec.key, value: malformedValue(spec), timestamp: malformedArrival() });
+      messages.push({ key: spec.key, value: malformedValue(spec), timestamp: malformedArrival(spec) });
     }
     if (messages.length >= chunk) {
       sent += messages.length;
@@ -85,7 +91,7 @@ export async function publishGenerated(
       onProgress?.(sent, total);
     }
   }
-  for (; m < malformed.length; m++) messages.push({ key: malformed[m].key, value: malformedValue(malformed[m]), timestamp: malformedArrival() });
+  for (; m < malformed.length; m++) messages.push({ key: malformed[m].key, value: malformedValue(malformed[m]), timestamp: malformedArrival(malformed[m]) });
   sent += messages.length;
   await flush();
   onProgress?.(sent, total);
