@@ -21,7 +21,6 @@ import { FIGURE_KEYS, type MonthFigures } from '../figures/window-figures.js';
 import { diffMonthFigures } from '../report/report-input.js';
 import { renderOverviewParagraph } from '../report/paragraph.js';
 import { formatWan } from '../report/number-format.js';
-import { snapshotRunner } from '../snapshot/snapshot-runner.js';
 import { querySnapshot } from '../snapshot/snapshot-query.js';
 import { startWorkerProcess } from '../worker/worker-process.js';
 import { generateMonth, type GenerateMonthOptions } from './month-generator.js';
@@ -61,6 +60,7 @@ export function demoConfig(config: Config): Config {
     topicPrefix: `demo.${config.topicPrefix}`,
     groupId: `${config.groupId}-demo`,
     workerPort: 0,
+    schedule: { ...config.schedule, enabled: false },
   };
 }
 
@@ -105,7 +105,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     }
     await waitUntilCaughtUp(kafka, admin, topics.caseEvents, () => worker!.store.storedOffsets(topics.caseEvents), opts.progress, print);
 
-    const snapshot = await snapshotRunner({ store: worker.store, config, topic: topics.caseEvents, kafka, logger: opts.logger })(month);
+    const snapshot = await worker.snapshot(month);
     const figures = JSON.parse(fs.readFileSync(path.join(snapshot.folder, 'figures.json'), 'utf8')) as MonthFigures;
     const paragraph = renderOverviewParagraph(figures);
     const deadLettersByReason: Record<string, number> = {};

@@ -26,6 +26,11 @@ const schema = z.object({
   CASEPIPE_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   CASEPIPE_STORE_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB').default('512MB'),
   CASEPIPE_LAG_THRESHOLD: z.coerce.number().int().min(0).default(1000),
+  /** Whether the worker runs the monthly snapshot schedule (Asia/Shanghai). */
+  CASEPIPE_SCHEDULE: z.enum(['on', 'off']).default('on'),
+  CASEPIPE_SNAPSHOT_GRACE_DAYS: z.coerce.number().int().min(0).max(27).default(2),
+  /** No month before this is ever scheduled (the month the pipeline went live). */
+  CASEPIPE_FIRST_MONTH: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -46,6 +51,7 @@ export interface Config {
   workerPort: number;
   storeMemoryLimit: string;
   lagThreshold: number;
+  schedule: { enabled: boolean; graceDays: number; firstMonth: string | undefined };
   logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -83,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workerPort: c.CASEPIPE_WORKER_PORT,
     storeMemoryLimit: c.CASEPIPE_STORE_MEMORY_LIMIT,
     lagThreshold: c.CASEPIPE_LAG_THRESHOLD,
+    schedule: { enabled: c.CASEPIPE_SCHEDULE === 'on', graceDays: c.CASEPIPE_SNAPSHOT_GRACE_DAYS, firstMonth: c.CASEPIPE_FIRST_MONTH },
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -9,6 +9,12 @@ import type { Config } from '../platform/config.js';
 import { createKafka } from '../platform/kafka-client.js';
 import type { Logger } from '../platform/logger.js';
 import { CASE_EVENTS, CASE_EVENTS_DLQ, declaredTopics, ensureTopics } from '../platform/topics.js';
+import { isMonth } from '../contract/month.js';
+import type { Month } from '../figures/window-figures.js';
+import type { SnapshotOutcome } from '../snapshot/monthly-snapshot.js';
+import { SnapshotScheduler } from '../snapshot/schedule.js';
+import { loadScheduleState, recordRecheck } from '../snapshot/schedule-state.js';
+import { snapshotRunner, snapshotsDir } from '../snapshot/snapshot-runner.js';
 import { LiveStore } from '../store/live-store.js';
 import { buildAdminServer } from './admin-server.js';
 import { StreamWorker } from './stream-worker.js';
@@ -21,14 +27,17 @@ export interface WorkerProcessOptions {
   topics: { caseEvents: string; deadLetters: string };
   /** Port for the admin server; 0 picks a free one; null runs without it. */
   port?: number | null;
-  /** Extra admin routes, e.g. the snapshot job's. */
-  extendAdmin?: (app: FastifyInstance, worker: RunningWorker) => void;
+  /** Run the monthly snapshot schedule in this process (default: config.schedule.enabled). */
+  schedule?: boolean;
 }
 
 export interface RunningWorker {
   store: LiveStore;
   worker: StreamWorker;
   metrics: WorkerMetrics;
+  /** Snapshots month M now (serialized with the scheduler's runs). */
+  snapshot: (month: Month) => Promise<SnapshotOutcome>;
+  scheduler: SnapshotScheduler | undefined;
   /** Where the admin server listens, when it does. */
   url: string | undefined;
   stop(): Promise<void>;
@@ -66,9 +75,12 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     metrics,
     url: undefined,
     worker: undefined as unknown as StreamWorker,
+    snapshot: snapshotRunner({ store, config, topic: opts.topics.caseEvents, kafka, logger }),
+    scheduler: undefined,
     stop: () =>
       (stopping ??= (async () => {
         logger.info('worker stopping: finishing the current batch');
+        await running.scheduler?.stop();
         await worker.stop();
         await app?.close();
         await store.close();
@@ -105,7 +117,12 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
         store: file,
       }),
       figures: (month) => store.figures(month),
-      extend: (a) => opts.extendAdmin?.(a, running),
+      extend: (a) =>
+        a.post<{ Querystring: { month?: string } }>('/snapshots', async (req, reply) => {
+          const month = req.query.month ?? '';
+          if (!isMonth(month)) return reply.code(400).send({ code: 'BAD_MONTH', message: `month must be YYYY-MM, got ${JSON.stringify(month)}` });
+          return running.snapshot(month);
+        }),
     });
     const address = await app.listen({ port: opts.port ?? config.workerPort, host: '127.0.0.1' });
     running.url = address;
@@ -113,7 +130,30 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
   }
 
   await worker.start();
+  if (opts.schedule ?? config.schedule.enabled) running.scheduler = startSchedule(running, config, logger);
   return running;
+}
+
+/** The monthly schedule (Asia/Shanghai) in the worker process: the store's only writer runs it. */
+function startSchedule(running: RunningWorker, config: Config, logger: Logger): SnapshotScheduler {
+  const dir = snapshotsDir(config);
+  const scheduler = new SnapshotScheduler({
+    logger,
+    schedule: { graceDays: config.schedule.graceDays, ...(config.schedule.firstMonth ? { firstMonth: config.schedule.firstMonth } : {}) },
+    loadState: async () => loadScheduleState(dir),
+    run: async (job) => {
+      if (!(await running.store.hasData(job.month))) {
+        logger.info({ month: job.month }, 'no events for this month in the store; nothing to snapshot');
+        return;
+      }
+      const outcome = await running.snapshot(job.month);
+      if (job.kind === 'recheck') recordRecheck(dir, job.month, new Date());
+      logger.info({ job: job.kind, month: job.month, version: outcome.version, created: outcome.created }, 'scheduled snapshot done');
+    },
+  });
+  scheduler.start().catch((err) => logger.error({ err }, 'snapshot schedule catch-up failed'));
+  logger.info({ next: scheduler.nextWakeUps().map((d) => d.toISOString()) }, 'monthly snapshot schedule running (Asia/Shanghai)');
+  return scheduler;
 }
 
 /** For the CLI: run until SIGTERM/SIGINT, then finish the batch, commit and exit 0. */

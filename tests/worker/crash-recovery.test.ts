@@ -49,6 +49,7 @@ describe('crash recovery', () => {
       CASEPIPE_GROUP_ID: p.config.groupId,
       CASEPIPE_WORKER_PORT: String(port),
       LOG_LEVEL: 'warn',
+      CASEPIPE_SCHEDULE: 'off',
     };
     const startWorker = (): ChildProcess => spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     const progress = async (): Promise<number | undefined> => {
