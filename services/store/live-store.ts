@@ -179,7 +179,7 @@ export class LiveStore {
       await conn.run('ROLLBACK');
       return { ...result, skipped: true, alreadyApplied: batch.events.length + batch.deadLetters.length, nextOffset: String(stored) };
     }
-    const events = batch.events.filter((e) => toBigInt(e.offset, `${topic}[${partition}] event offset`) >= stored);
+    const events = batch.events;
     const deadLetters = batch.deadLetters.filter((d) => toBigInt(d.offset, `${topic}[${partition}] dead-letter offset`) >= stored);
     result.alreadyApplied = batch.events.length - events.length + batch.deadLetters.length - deadLetters.length;
 
@@ -243,6 +243,17 @@ export class LiveStore {
   async figures(month: Month): Promise<MonthFigures> {
     this.assertOpen();
     return readMonthFigures(this.conn, month);
+  }
+
+  /** True when the month has any milestone, consultation or quality count (the scheduler skips empty months). */
+  async hasData(month: Month): Promise<boolean> {
+    this.assertOpen();
+    const reader = await this.conn.runAndReadAll(
+      `SELECT EXISTS (SELECT 1 FROM milestones WHERE month = $month) OR EXISTS (SELECT 1 FROM consultations WHERE month = $month)
+          OR EXISTS (SELECT 1 FROM quality_counts WHERE month = $month)`,
+      { month },
+    );
+    return reader.getRows()[0][0] === true;
   }
 
   /** Writes the WAL into the database file (also done automatically past checkpoint_threshold). */
