@@ -111,7 +111,7 @@ export async function benchWorker(n = 1_000_000): Promise<BenchResult[]> {
   // Where the worker's time goes: the store transaction's share of the batch handling.
   const sum = async (name: string) => {
     const metric = await running.metrics.registry.getSingleMetric(name)?.get();
-    return Number(metric?.values.find((v) => v.metricName === `${name}_sum`)?.value ?? 0);
+    return Number(metric?.values.find((v) => (v as { metricName?: string }).metricName === `${name}_sum`)?.value ?? 0);
   };
   const batchSeconds = await sum('casepipe_batch_seconds');
   const applySeconds = await sum('casepipe_store_apply_seconds');
