@@ -179,7 +179,7 @@ export class LiveStore {
       await conn.run('ROLLBACK');
       return { ...result, skipped: true, alreadyApplied: batch.events.length + batch.deadLetters.length, nextOffset: String(stored) };
     }
-    const events = batch.events;
+    const events = batch.events.filter((e) => toBigInt(e.offset, `${topic}[${partition}] event offset`) >= stored);
     const deadLetters = batch.deadLetters.filter((d) => toBigInt(d.offset, `${topic}[${partition}] dead-letter offset`) >= stored);
     result.alreadyApplied = batch.events.length - events.length + batch.deadLetters.length - deadLetters.length;
 

@@ -1,0 +1,263 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { CaseEvent } from '../contract/case-event.js';
+import { isCasepipeError } from '../platform/errors.js';
+import type { PartitionBatch } from './batch.js';
+import { LiveStore } from './live-store.js';
+import { referenceDedupe } from './testing/reference-dedupe.js';
+import { shuffled, syntheticRecords, toBatches, type SyntheticRecord } from './testing/synthetic-events.js';
+
+const dirs: string[] = [];
+const stores: LiveStore[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function openStore(dir?: string): Promise<{ store: LiveStore; dir: string }> {
+  const d = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-store-'));
+  if (!dir) dirs.push(d);
+  const store = await LiveStore.open({ path: path.join(d, 'live.duckdb'), memoryLimit: '256MB', threads: 1 });
+  stores.push(store);
+  return { store, dir: d };
+}
+
+let seq = 0;
+function event(over: Partial<CaseEvent>): CaseEvent {
+  return {
+    eventId: `E${String(seq++).padStart(6, '0')}`,
+    kind: 'RECEIVED',
+    caseId: 'CASE-1',
+    departmentCode: 'JTYST',
+    departmentName: '交通运输厅',
+    itemCode: null,
+    channel: 'FULL_ONLINE',
+    deliveryMethod: null,
+    eventTime: Date.parse('2025-08-10T02:00:00Z'),
+    sourceSystem: 'jtyst-approval',
+    sourceRecordId: 'R1',
+    attributes: {},
+    ...over,
+  };
+}
+
+function batch(partition: number, firstOffset: number, events: CaseEvent[], timestampMs?: number): PartitionBatch {
+  return {
+    topic: 'case-events',
+    partition,
+    nextOffset: String(firstOffset + events.length),
+    events: events.map((e, i) => ({ event: e, offset: String(firstOffset + i), timestampMs: timestampMs ?? e.eventTime + 60_000 })),
+    deadLetters: [],
+  };
+}
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+async function rows(store: LiveStore, sql: string): Promise<unknown[][]> {
+  return (await store.connection.runAndReadAll(sql)).getRows();
+}
+
+const MILESTONE_STATE = `SELECT partition, case_id, kind, month, event_time, event_id, channel, delivery_method,
+  department_code, department_name, item_code, source_system, source_record_id, copies FROM milestones ORDER BY case_id, kind`;
+const CONSULTATION_STATE = `SELECT partition, department_code, record_id, month, event_time, event_id, channel,
+  department_name, source_system, source_record_id, copies FROM consultations ORDER BY department_code, record_id`;
+const QUALITY_STATE = `SELECT partition, month, department_code, metric, reason, n FROM quality_counts ORDER BY ALL`;
+
+describe('LiveStore dedupe', () => {
+  it('ends in the same state whatever the arrival order and batch split', async () => {
+    const records: SyntheticRecord[] = [...syntheticRecords({ seed: 11, count: 3000, duplicateRate: 0.35 })];
+    const reference = referenceDedupe(records.map((r) => r.event));
+    const states: unknown[] = [];
+    for (const [i, [minBatch, maxBatch]] of [[5, 25], [50, 400], [3000, 3000]].entries()) {
+      const { store } = await openStore();
+      const order = i === 0 ? records : shuffled(records, 100 + i);
+      for (const b of toBatches(order, { topic: 'case-events', partitions: 3, minBatch, maxBatch, seed: i })) {
+        await store.applyBatch(b);
+      }
+      const milestones = await rows(store, MILESTONE_STATE);
+      const consultations = await rows(store, CONSULTATION_STATE);
+      // Restatement log and offsets legitimately depend on the order; counts and winners do not.
+      const quality = await rows(store, QUALITY_STATE);
+      const figures = [await store.figures('2025-06'), await store.figures('2025-07'), await store.figures('2025-08')];
+      states.push({ milestones, consultations, quality, figures });
+      expect(milestones.length + consultations.length).toBe(reference.size);
+    }
+    expect(states[1]).toEqual(states[0]);
+    expect(states[2]).toEqual(states[0]);
+    // And the winners are the reference's.
+    const { milestones } = states[0] as { milestones: unknown[][] };
+    for (const r of milestones) {
+      const ref = reference.get(`${r[2]}|${r[1]}`);
+      expect([r[3], r[5], r[13]]).toEqual([ref?.month, ref?.eventId, ref?.copies]);
+    }
+  });
+
+  it('moves a milestone to an earlier month when a late, earlier copy arrives, and logs the move', async () => {
+    const { store } = await openStore();
+    const september = event({ caseId: 'C-9', eventTime: Date.parse('2025-09-02T01:00:00Z'), eventId: 'E-B' });
+    const august = event({ caseId: 'C-9', eventTime: Date.parse('2025-08-30T01:00:00Z'), eventId: 'E-Z', departmentCode: 'ZJT', departmentName: '住房城乡建设厅', sourceSystem: 'comprehensive-window' });
+    await store.applyBatch(batch(0, 0, [september]));
+    expect((await store.figures('2025-09')).total.fullOnlineReceived).toBe(1);
+
+    // Ingested in October: late for August.
+    const r = await store.applyBatch(batch(0, 1, [august], Date.parse('2025-10-03T00:00:00Z')));
+    expect(r).toMatchObject({ inserted: 0, replaced: 1, moved: 1, duplicates: 1, late: 1 });
+    expect((await store.figures('2025-09')).total.fullOnlineReceived).toBe(0);
+    const aug = await store.figures('2025-08');
+    expect(aug.total.fullOnlineReceived).toBe(1);
+    expect(aug.departments.map((d) => d.departmentCode)).toEqual(['ZJT']);
+    expect(await rows(store, `SELECT partition, kind, case_id, old_month, new_month, old_department_code, new_department_code, old_event_id, new_event_id FROM milestone_moves`))
+      .toEqual([[0, 'RECEIVED', 'C-9', '2025-09', '2025-08', 'JTYST', 'ZJT', 'E-B', 'E-Z']]);
+    expect(await rows(store, `SELECT copies, event_id, source_system FROM milestones`)).toEqual([[2, 'E-Z', 'comprehensive-window']]);
+    // The dropped copy is the September one (the old winner), counted where it was.
+    expect(await rows(store, `SELECT month, department_code, n FROM quality_counts WHERE metric = 'duplicates_dropped'`))
+      .toEqual([['2025-09', 'JTYST', 1n]]);
+    expect(await rows(store, `SELECT month, n FROM quality_counts WHERE metric = 'late_events'`)).toEqual([['2025-08', 1n]]);
+
+    // A later copy changes nothing but the copy count.
+    const later = event({ caseId: 'C-9', eventTime: Date.parse('2025-09-20T01:00:00Z') });
+    expect(await store.applyBatch(batch(0, 2, [later]))).toMatchObject({ inserted: 0, replaced: 0, duplicates: 1 });
+    expect(await rows(store, `SELECT copies, event_id, month FROM milestones`)).toEqual([[3, 'E-Z', '2025-08']]);
+  });
+
+  it('breaks equal event times by the smallest event id, in either order', async () => {
+    for (const order of [0, 1]) {
+      const { store } = await openStore();
+      const t = Date.parse('2025-08-05T00:00:00Z');
+      const copies = [event({ caseId: 'C-T', eventTime: t, eventId: 'E-2', channel: 'COMPREHENSIVE_WINDOW' }), event({ caseId: 'C-T', eventTime: t, eventId: 'E-1' })];
+      const [first, second] = order === 0 ? copies : [...copies].reverse();
+      await store.applyBatch(batch(0, 0, [first]));
+      await store.applyBatch(batch(0, 1, [second]));
+      expect(await rows(store, `SELECT event_id, channel, copies FROM milestones`)).toEqual([['E-1', 'FULL_ONLINE', 2]]);
+    }
+  });
+
+  it('counts the instant before CST midnight of 1 September in August and midnight in September', async () => {
+    const { store } = await openStore();
+    await store.applyBatch(batch(0, 0, [
+      event({ caseId: 'C-A', eventTime: Date.parse('2025-08-31T15:59:59.999Z') }),
+      event({ caseId: 'C-B', eventTime: Date.parse('2025-08-31T16:00:00.000Z') }),
+    ]));
+    expect(await rows(store, `SELECT case_id, month FROM milestones ORDER BY case_id`)).toEqual([['C-A', '2025-08'], ['C-B', '2025-09']]);
+    expect((await store.figures('2025-08')).total.fullOnlineReceived).toBe(1);
+    expect((await store.figures('2025-09')).total.fullOnlineReceived).toBe(1);
+  });
+
+  it('deduplicates consultations by (department, record id)', async () => {
+    const { store } = await openStore();
+    const consult = (dept: string, channel: 'PHONE' | 'ONSITE', minutes: number) =>
+      event({ kind: 'CONSULTED', caseId: 'Q-1', departmentCode: dept, departmentName: dept, channel, eventTime: Date.parse('2025-08-12T00:00:00Z') + minutes * 60_000 });
+    const r = await store.applyBatch(batch(0, 0, [consult('JTYST', 'PHONE', 5), consult('GAT', 'ONSITE', 0), consult('JTYST', 'ONSITE', 1)]));
+    expect(r).toMatchObject({ inserted: 2, duplicates: 1 });
+    expect(await rows(store, `SELECT department_code, record_id, channel, copies FROM consultations ORDER BY 1`))
+      .toEqual([['GAT', 'Q-1', 'ONSITE', 1], ['JTYST', 'Q-1', 'ONSITE', 2]]);
+    const figures = await store.figures('2025-08');
+    expect(figures.total).toMatchObject({ phoneConsultations: 0, onsiteConsultations: 2, totalHandled: 0 });
+  });
+
+  it('computes the eight figures per department', async () => {
+    const { store } = await openStore();
+    await store.applyBatch(batch(0, 0, [
+      event({ caseId: 'C1', kind: 'RECEIVED', channel: 'FULL_ONLINE' }),
+      event({ caseId: 'C1', kind: 'COMPLETED', channel: 'FULL_ONLINE' }),
+      event({ caseId: 'C2', kind: 'RECEIVED', channel: 'COMPREHENSIVE_WINDOW', departmentCode: 'GAT', departmentName: '公安厅' }),
+      event({ caseId: 'C2', kind: 'DELIVERED', channel: 'COMPREHENSIVE_WINDOW', deliveryMethod: 'WINDOW_PICKUP', departmentCode: 'GAT', departmentName: '公安厅' }),
+      event({ caseId: 'C3', kind: 'DELIVERED', channel: 'DEPARTMENT_WINDOW', deliveryMethod: 'MAIL' }),
+      event({ caseId: 'C4', kind: 'RECEIVED', channel: 'DEPARTMENT_WINDOW' }),
+      event({ caseId: 'Q1', kind: 'CONSULTED', channel: 'PHONE' }),
+    ]));
+    const f = await store.figures('2025-08');
+    expect(f.total).toEqual({
+      totalHandled: 2, fullOnlineReceived: 1, fullOnlineCompleted: 1, windowReceived: 1,
+      windowDelivered: 1, mailed: 1, phoneConsultations: 1, onsiteConsultations: 0,
+    });
+    expect(f.departments.map((d) => [d.departmentCode, d.departmentName, d.figures.totalHandled])).toEqual([
+      ['GAT', '公安厅', 1],
+      ['JTYST', '交通运输厅', 1],
+    ]);
+  });
+});
+
+describe('LiveStore offsets (exactly-once effects)', () => {
+  it('skips a replayed batch and applies only the unseen tail of an overlapping one', async () => {
+    const { store } = await openStore();
+    const events = Array.from({ length: 10 }, (_, i) => event({ caseId: `C-${i}` }));
+    const first = batch(2, 0, events.slice(0, 6));
+    expect(await store.applyBatch(first)).toMatchObject({ skipped: false, inserted: 6 });
+    const before = await rows(store, `${MILESTONE_STATE}`);
+    const quality = await rows(store, QUALITY_STATE);
+    expect(await store.applyBatch(first)).toMatchObject({ skipped: true, inserted: 0 });
+    expect(await rows(store, MILESTONE_STATE)).toEqual(before);
+    expect(await rows(store, QUALITY_STATE)).toEqual(quality);
+
+    // Offsets 3..9: 3..5 were applied already.
+    const overlapping = batch(2, 3, events.slice(3));
+    expect(await store.applyBatch(overlapping)).toMatchObject({ alreadyApplied: 3, events: 4, inserted: 4, duplicates: 0 });
+    expect(await rows(store, `SELECT sum(copies)::INTEGER FROM milestones`)).toEqual([[10]]);
+    expect(await rows(store, `SELECT n FROM quality_counts WHERE metric = 'events_read'`)).toEqual([[10n]]);
+    expect(await store.storedOffsets('case-events')).toEqual(new Map([[2, '10']]));
+  });
+
+  it('keeps offsets and rows across close and reopen, per partition', async () => {
+    const { store, dir } = await openStore();
+    await store.applyBatch(batch(0, 0, [event({ caseId: 'A' })]));
+    await store.applyBatch(batch(5, 40, [event({ caseId: 'B' }), event({ caseId: 'C' })]));
+    store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const { store: again } = await openStore(dir);
+    expect(await again.storedOffsets('case-events')).toEqual(new Map([[0, '1'], [5, '42']]));
+    expect(await again.storedOffsets('other-topic')).toEqual(new Map());
+    expect(await rows(again, `SELECT partition, case_id FROM milestones ORDER BY case_id`)).toEqual([[0, 'A'], [5, 'B'], [5, 'C']]);
+    expect(await again.applyBatch(batch(5, 40, [event({ caseId: 'B' })]))).toMatchObject({ skipped: true });
+  });
+
+  it('counts dead letters per ingestion month, department and reason, in the same transaction', async () => {
+    const { store } = await openStore();
+    const ts = Date.parse('2025-08-31T16:30:00Z'); // September in CST
+    await store.applyBatch({
+      topic: 'case-events', partition: 1, nextOffset: '4', events: [],
+      deadLetters: [
+        { offset: '0', departmentCode: null, reason: 'NOT_AVRO', timestampMs: ts },
+        { offset: '1', departmentCode: 'GAT', reason: 'MISSING_DELIVERY_METHOD', timestampMs: ts },
+        { offset: '2', departmentCode: 'GAT', reason: 'MISSING_DELIVERY_METHOD', timestampMs: ts },
+        { offset: '3', departmentCode: null, reason: 'NOT_AVRO', timestampMs: Date.parse('2025-08-31T15:00:00Z') },
+      ],
+    });
+    expect(await rows(store, `SELECT month, department_code, reason, n FROM quality_counts WHERE metric = 'dead_letter' ORDER BY ALL`)).toEqual([
+      ['2025-08', '', 'NOT_AVRO', 1n],
+      ['2025-09', '', 'NOT_AVRO', 1n],
+      ['2025-09', 'GAT', 'MISSING_DELIVERY_METHOD', 2n],
+    ]);
+    expect(await store.storedOffsets('case-events')).toEqual(new Map([[1, '4']]));
+  });
+
+  it('refuses an event of unknown kind without writing anything', async () => {
+    const { store } = await openStore();
+    const bad = batch(0, 0, [event({ caseId: 'OK' }), event({ caseId: 'X', kind: 'UNKNOWN' })]);
+    const err = await failure(store.applyBatch(bad));
+    expect(isCasepipeError(err, 'UNKNOWN_KIND')).toBe(true);
+    expect(err.message).toMatch(/case-events\[0\]@1 .*"UNKNOWN"/);
+    expect(await rows(store, `SELECT count(*)::INTEGER FROM milestones`)).toEqual([[0]]);
+    expect(await store.storedOffsets('case-events')).toEqual(new Map());
+  });
+
+  it('wraps a DuckDB failure as STORE_FAILED and leaves the store usable', async () => {
+    const { store } = await openStore();
+    expect(isCasepipeError(await failure(store.applyBatch({ ...batch(0, 0, [event({})]), nextOffset: 'nope' })))).toBe(true);
+    await store.connection.run(`ALTER TABLE partition_offsets RENAME TO po_gone`);
+    const err = await failure(store.applyBatch(batch(0, 0, [event({})])));
+    expect(isCasepipeError(err, 'STORE_FAILED')).toBe(true);
+    await store.connection.run(`ALTER TABLE po_gone RENAME TO partition_offsets`);
+    expect(await store.applyBatch(batch(0, 0, [event({})]))).toMatchObject({ inserted: 1 });
+    expect(await rows(store, `SELECT count(*)::INTEGER FROM milestones`)).toEqual([[1]]);
+  });
+});
