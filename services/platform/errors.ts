@@ -47,6 +47,11 @@ export class CasepipeError extends Error {
     this.code = code;
     this.canRetry = options.canRetry ?? false;
   }
+
+  /** kafkajs reads `retriable`: false stops its retries and the consumer's restart at once. */
+  get retriable(): boolean {
+    return this.canRetry;
+  }
 }
 
 export function isCasepipeError(err: unknown, code?: ErrorCode): err is CasepipeError {

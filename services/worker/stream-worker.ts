@@ -17,6 +17,9 @@ import { isCasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
+/** Consumer restarts in a row (without a successful batch between) before the process gives up. */
+const MAX_RESTARTS = 5;
+
 /** One partition's batch as the store applies it. */
 export interface PartitionBatch {
   topic: string;
@@ -65,6 +68,7 @@ export class StreamWorker {
   private joined = false;
   private running = false;
   private highWatermarks = new Map<number, bigint>();
+  private consecutiveFailures = 0;
 
   constructor(private readonly opts: StreamWorkerOptions) {
     this.log = opts.logger.child({ component: 'stream-worker' });
@@ -74,7 +78,20 @@ export class StreamWorker {
       maxBytes: 32 * 1024 * 1024,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+      retry: {
+        retries: 10,
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        // Transient trouble (broker unavailable, rebalancing, a busy store) is retried by kafkajs and
+        // then by a consumer restart. An error that says retrying cannot help (an unrecoverable store
+        // error), or failing again and again, ends the consumer so the process exits non-zero.
+        restartOnFailure: async (err: Error) => {
+          this.consecutiveFailures++;
+          const fatal = (isCasepipeError(err) && !err.canRetry) || this.consecutiveFailures > MAX_RESTARTS;
+          this.log.error({ err, restarts: this.consecutiveFailures, fatal }, fatal ? 'consumer failed for good' : 'consumer failed; restarting it');
+          return !fatal;
+        },
+      },
     });
     this.producer = opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   }
@@ -183,6 +200,7 @@ export class StreamWorker {
     });
     await heartbeat();
 
+    this.consecutiveFailures = 0;
     const m = this.opts.metrics;
     for (const e of work.events) m.eventsCounted.inc({ kind: e.event.kind });
     m.duplicatesDropped.inc(result.duplicates);
