@@ -62,7 +62,7 @@ describe('snapshotMonth on a tenth of August 2025 (seeded, known truth)', () => 
   beforeAll(async () => {
     g = generateMonth({ month: MONTH, seed: 11, targets: TENTH_OF_AUGUST });
     ms = await openMonthStore();
-    await ms.apply(g.events, g.malformed, DEAD_LETTER_AT);
+    await ms.apply(g.events, { deadLetters: g.malformed, deadLetterAt: DEAD_LETTER_AT });
     out = await ms.snapshot(MONTH, { now: NOW });
   });
   afterAll(() => ms?.dispose());

@@ -28,8 +28,11 @@ export interface MonthStore {
   store: LiveStore;
   /** Next offset per partition, as the store should have stored it. */
   nextOffsets: number[];
-  /** One batch per partition that has records, after what is already there. Dead letters are ingested at `deadLetterAt`. */
-  apply(events: CaseEvent[], deadLetters?: MalformedRecord[], deadLetterAt?: number): Promise<void>;
+  /**
+   * One batch per partition that has records, after what is already there. Events are ingested
+   * `ingestAt` (default: 3 minutes after their event time), dead letters at `deadLetterAt` (default: now).
+   */
+  apply(events: CaseEvent[], opts?: { deadLetters?: MalformedRecord[]; deadLetterAt?: number; ingestAt?: number }): Promise<void>;
   snapshot(month: Month, opts?: { now?: Date; logger?: Logger }): Promise<SnapshotOutcome>;
   /** Closes the store (so another process can open it) and opens it again. */
   closeStore(): void;
@@ -47,12 +50,12 @@ export async function openMonthStore(prefix = 'casepipe-snapshot-'): Promise<Mon
     storePath,
     store: await LiveStore.open({ path: storePath }),
     nextOffsets: new Array<number>(TEST_PARTITIONS).fill(0),
-    async apply(events, deadLetters = [], deadLetterAt = Date.now()) {
+    async apply(events, { deadLetters = [], deadLetterAt = Date.now(), ingestAt } = {}) {
       const perEvents: BatchEvent[][] = Array.from({ length: TEST_PARTITIONS }, () => []);
       const perDead: BatchDeadLetter[][] = Array.from({ length: TEST_PARTITIONS }, () => []);
       for (const event of events) {
         const p = partitionOf(event.caseId, TEST_PARTITIONS);
-        perEvents[p].push({ event, offset: String(ms.nextOffsets[p]++), timestampMs: event.eventTime + INGEST_DELAY_MS });
+        perEvents[p].push({ event, offset: String(ms.nextOffsets[p]++), timestampMs: ingestAt ?? event.eventTime + INGEST_DELAY_MS });
       }
       for (const bad of deadLetters) {
         const p = partitionOf(bad.key, TEST_PARTITIONS);
