@@ -23,7 +23,7 @@ interface Run {
 
 function casepipe(dataDir: string, ...args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, CASEPIPE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+    const env: NodeJS.ProcessEnv = { ...process.env, CASEPIPE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
     delete env.KAFKA_BROKERS;
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/casepipe.js'), ...args], { cwd: ROOT, env });
     let stdout = '';
