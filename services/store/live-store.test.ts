@@ -115,8 +115,8 @@ describe('LiveStore dedupe', () => {
     const aug = await store.figures('2025-08');
     expect(aug.total.fullOnlineReceived).toBe(1);
     expect(aug.departments.map((d) => d.departmentCode)).toEqual(['ZJT']);
-    expect(await rows(store, `SELECT partition, kind, case_id, old_month, new_month, old_department_code, new_department_code, old_event_id, new_event_id FROM milestone_moves`))
-      .toEqual([[0, 'RECEIVED', 'C-9', '2025-09', '2025-08', 'JTYST', 'ZJT', 'E-B', 'E-Z']]);
+    expect(await rows(store, `SELECT partition, kind, case_id, old_month, new_month, old_department_code, new_department_code, new_event_id FROM milestone_moves`))
+      .toEqual([[0, 'RECEIVED', 'C-9', '2025-09', '2025-08', 'JTYST', 'ZJT', 'E-Z']]);
     expect(await rows(store, `SELECT copies, event_id, source_system FROM milestones`)).toEqual([[2, 'E-Z', 'comprehensive-window']]);
     // The dropped copy is the September one (the old winner), counted where it was.
     expect(await rows(store, `SELECT month, department_code, n FROM quality_counts WHERE metric = 'duplicates_dropped'`))

@@ -15,7 +15,7 @@ import { readMonthFigures } from '../figures/month-figures.js';
 import { EVENT_KINDS } from '../contract/case-event.js';
 import type { BatchResult, PartitionBatch } from './batch.js';
 import { CLEAR_STAGING, STAGING_DDL, stageDeadLetters, stageEvents } from './batch-staging.js';
-import { addQualityCounts, CONSULTATIONS, ENTITIES, mergeEntity } from './dedupe-merge.js';
+import { addQualityCounts, CONSULTATIONS, ENTITIES, mergeEntity, MILESTONES, rankKeyOf } from './dedupe-merge.js';
 import { listPartitions, partitionTable, StoreSchema } from './store-schema.js';
 
 export interface LiveStoreOptions {
@@ -45,6 +45,12 @@ function toBigInt(offset: string, what: string): bigint {
 
 export class LiveStore {
   private closed = false;
+  /**
+   * Readers (figures, offsets for lag and status, the scheduler) use their own connection: on the
+   * writer's connection they would run inside a batch's open transaction and see it half done.
+   */
+  private readerConn: Promise<DuckDBConnection> | undefined;
+  private readerOpen: DuckDBConnection | undefined;
   private readonly offsets = new Map<string, bigint>();
 
   private constructor(
@@ -90,19 +96,26 @@ export class LiveStore {
   }
 
   /**
-   * key_hash is DuckDB's hash(), which a DuckDB upgrade may change. A stored probe value detects that;
-   * the key column is then recomputed so the dedupe join keeps finding existing rows.
+   * key_hash (DuckDB hash()) and rank_key (create_sort_key) are computed by DuckDB, and a DuckDB
+   * upgrade may change either. A stored probe value detects that; both columns are then recomputed
+   * from the row's own columns, so the dedupe join keeps finding and ranking existing rows.
    */
   private static async checkKeyHash(conn: DuckDBConnection, logger: Logger): Promise<void> {
-    const probe = String((await conn.runAndReadAll(`SELECT hash('casepipe', 'RECEIVED')::VARCHAR`)).getRows()[0][0]);
+    const probe = String(
+      (
+        await conn.runAndReadAll(
+          `SELECT hash('casepipe', 'RECEIVED')::VARCHAR || ' ' || create_sort_key(1::BIGINT, 'ASC NULLS FIRST', 'casepipe', 'ASC NULLS FIRST')::VARCHAR`,
+        )
+      ).getRows()[0][0],
+    );
     const stored = (await conn.runAndReadAll(`SELECT value FROM store_meta WHERE key = 'key_hash_probe'`)).getRows()[0]?.[0];
     if (stored === probe) return;
     await conn.run('BEGIN TRANSACTION');
     if (stored !== undefined) {
-      logger.warn({ stored, probe }, 'DuckDB hash() changed: recomputing key_hash of the live store');
+      logger.warn({ stored, probe }, 'DuckDB hash() or create_sort_key() changed: recomputing key_hash and rank_key');
       for (const p of await listPartitions(conn)) {
-        await conn.run(`UPDATE ${partitionTable('milestones', p)} SET key_hash = hash(case_id, kind)`);
-        await conn.run(`UPDATE ${partitionTable('consultations', p)} SET key_hash = hash(department_code, record_id)`);
+        await conn.run(`UPDATE ${partitionTable('milestones', p)} SET key_hash = hash(case_id, kind), rank_key = ${rankKeyOf(MILESTONES)}`);
+        await conn.run(`UPDATE ${partitionTable('consultations', p)} SET key_hash = hash(department_code, record_id), rank_key = ${rankKeyOf(CONSULTATIONS)}`);
       }
     }
     await conn.run(`INSERT OR REPLACE INTO store_meta VALUES ('key_hash_probe', $probe)`, { probe });
@@ -127,7 +140,7 @@ export class LiveStore {
   /** Next offset to read per partition of `topic` (where the consumer must seek to). */
   async storedOffsets(topic: string): Promise<Map<number, string>> {
     this.assertOpen();
-    const reader = await this.conn.runAndReadAll(
+    const reader = await (await this.reader()).runAndReadAll(
       `SELECT partition, next_offset::VARCHAR FROM partition_offsets WHERE topic = $topic ORDER BY partition`,
       { topic },
     );
@@ -242,13 +255,13 @@ export class LiveStore {
   /** The eight figures of a month, in total and per department, from the current state. */
   async figures(month: Month): Promise<MonthFigures> {
     this.assertOpen();
-    return readMonthFigures(this.conn, month);
+    return readMonthFigures(await this.reader(), month);
   }
 
   /** True when the month has any milestone, consultation or quality count (the scheduler skips empty months). */
   async hasData(month: Month): Promise<boolean> {
     this.assertOpen();
-    const reader = await this.conn.runAndReadAll(
+    const reader = await (await this.reader()).runAndReadAll(
       `SELECT EXISTS (SELECT 1 FROM milestones WHERE month = $month) OR EXISTS (SELECT 1 FROM consultations WHERE month = $month)
           OR EXISTS (SELECT 1 FROM quality_counts WHERE month = $month)`,
       { month },
@@ -265,8 +278,13 @@ export class LiveStore {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.readerOpen?.closeSync();
     this.conn.closeSync();
     this.instance.closeSync();
+  }
+
+  private reader(): Promise<DuckDBConnection> {
+    return (this.readerConn ??= this.instance.connect().then((c) => (this.readerOpen = c)));
   }
 
   private assertOpen(): void {

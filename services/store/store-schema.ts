@@ -14,7 +14,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const STORE_SQL_FILE = path.join(PROJECT_ROOT, 'pipelines', 'store.sql');
 const PARTITION_MARKER = '-- @partition-tables';
-export const SCHEMA_VERSION = '1';
+export const SCHEMA_VERSION = '2';
 
 /** Row-level tables that exist once per partition; each has a union view of the same name. */
 export const PARTITIONED_TABLES = ['milestones', 'consultations'] as const;
@@ -53,6 +53,13 @@ export class StoreSchema {
     await conn.run(
       `INSERT INTO store_meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING`,
     );
+    const version = (await conn.runAndReadAll(`SELECT value FROM store_meta WHERE key = 'schema_version'`)).getRows()[0]?.[0];
+    if (version !== SCHEMA_VERSION) {
+      // The store is derived state: an old layout is rebuilt by replay, not migrated.
+      throw new Error(
+        `the live store has schema version ${String(version)}, this casepipe writes ${SCHEMA_VERSION}: delete the file and let the worker rebuild it by replaying the topic`,
+      );
+    }
     this.partitions = new Set(await listPartitions(conn));
     await this.createViews(conn);
   }
