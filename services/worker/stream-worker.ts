@@ -55,6 +55,8 @@ export interface StreamWorkerOptions {
   /** Called when kafkajs gives up (CRASH without restart): the process should exit non-zero. */
   onFatal?: (err: Error) => void;
   maxBytesPerPartition?: number;
+  /** Partition batches in flight at once (default 3); their store transactions still take turns. */
+  partitionsConcurrently?: number;
 }
 
 export class StreamWorker {
@@ -69,6 +71,8 @@ export class StreamWorker {
   private running = false;
   private highWatermarks = new Map<number, bigint>();
   private consecutiveFailures = 0;
+  /** The store has one writing connection: batches of different partitions take turns on it. */
+  private storeTurn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: StreamWorkerOptions) {
     this.log = opts.logger.child({ component: 'stream-worker' });
@@ -140,7 +144,9 @@ export class StreamWorker {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      // While one partition's batch is in the DuckDB transaction (native threads), the next one is
+      // decoded and validated on the JavaScript thread.
+      partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 3,
       eachBatch: (payload) => this.onBatch(payload),
     });
   }
@@ -190,7 +196,7 @@ export class StreamWorker {
     }
 
     const applyStart = process.hrtime.bigint();
-    const result = await this.opts.store.applyBatch(work);
+    const result = await this.inStoreTurn(() => this.opts.store.applyBatch(work));
     this.opts.metrics.storeApplySeconds.observe(Number(process.hrtime.bigint() - applyStart) / 1e9);
     this.next.set(partition, last + 1n);
 
@@ -209,6 +215,12 @@ export class StreamWorker {
     m.storedOffset.set({ topic, partition: String(partition) }, Number(last + 1n));
     m.lastBatchAt.setToCurrentTime();
     m.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private inStoreTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const turn = this.storeTurn.then(fn, fn);
+    this.storeTurn = turn.catch(() => undefined);
+    return turn;
   }
 
   private classify(topic: string, partition: number, message: KafkaMessage, work: PartitionBatch, dlq: DeadLetterMessage[]): void {
