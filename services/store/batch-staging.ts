@@ -6,6 +6,7 @@ import {
   BIGINT,
   BOOLEAN,
   DuckDBDataChunk,
+  type DuckDBAppender,
   INTEGER,
   LIST,
   listValue,
@@ -76,20 +77,62 @@ function monthCache(): (ms: number) => string {
   };
 }
 
+/**
+ * One appender per staging table and connection, and one data chunk per column layout, reused
+ * across batches: both are native memory behind small JS objects, so V8 feels no pressure to
+ * collect discarded ones (measured: a new appender and chunks per batch added ~300 MB of RSS
+ * over 300k events).
+ */
+const chunks = new Map<DuckDBType[], DuckDBDataChunk>();
+const appenders = new WeakMap<DuckDBConnection, Map<string, DuckDBAppender>>();
+
+async function appenderFor(conn: DuckDBConnection, table: string): Promise<DuckDBAppender> {
+  let byTable = appenders.get(conn);
+  if (!byTable) {
+    byTable = new Map();
+    appenders.set(conn, byTable);
+  }
+  let appender = byTable.get(table);
+  if (!appender) {
+    appender = await conn.createAppender(table, 'main', 'temp');
+    byTable.set(table, appender);
+  }
+  return appender;
+}
+
+/** Closes the cached appenders of a connection (before closing the connection). */
+export function closeStaging(conn: DuckDBConnection): void {
+  for (const appender of appenders.get(conn)?.values() ?? []) appender.closeSync();
+  appenders.delete(conn);
+}
+
 async function appendColumns(conn: DuckDBConnection, table: string, types: DuckDBType[], columns: DuckDBValue[][]): Promise<void> {
   const rows = columns[0]?.length ?? 0;
   if (rows === 0) return;
-  const appender = await conn.createAppender(table, 'main', 'temp');
+  let chunk = chunks.get(types);
+  if (!chunk) {
+    chunk = DuckDBDataChunk.create(types, CHUNK_ROWS);
+    chunks.set(types, chunk);
+  }
+  const appender = await appenderFor(conn, table);
   try {
     for (let start = 0; start < rows; start += CHUNK_ROWS) {
       const end = Math.min(rows, start + CHUNK_ROWS);
-      const chunk = DuckDBDataChunk.create(types, end - start);
+      chunk.reset();
+      chunk.rowCount = end - start;
       chunk.setColumns(columns.map((c) => (start === 0 && end === rows ? c : c.slice(start, end))));
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
-  } finally {
-    appender.closeSync();
+  } catch (err) {
+    // A failed appender may hold rows it could not flush: drop it, the next batch makes a new one.
+    appenders.get(conn)?.delete(table);
+    try {
+      appender.closeSync();
+    } catch {
+      // already broken
+    }
+    throw err;
   }
 }
 

@@ -14,8 +14,9 @@ import type { Month, MonthFigures } from '../figures/window-figures.js';
 import { readMonthFigures } from '../figures/month-figures.js';
 import { EVENT_KINDS } from '../contract/case-event.js';
 import type { BatchResult, PartitionBatch } from './batch.js';
-import { CLEAR_STAGING, STAGING_DDL, stageDeadLetters, stageEvents } from './batch-staging.js';
+import { CLEAR_STAGING, closeStaging, STAGING_DDL, stageDeadLetters, stageEvents } from './batch-staging.js';
 import { addQualityCounts, CONSULTATIONS, ENTITIES, mergeEntity, MILESTONES, rankKeyOf } from './dedupe-merge.js';
+import { collectGarbage } from './native-memory.js';
 import { listPartitions, partitionTable, StoreSchema } from './store-schema.js';
 
 export interface LiveStoreOptions {
@@ -31,6 +32,8 @@ export interface LiveStoreOptions {
    */
   checkpointThreshold?: string;
   logger?: Logger;
+  /** Batches between full V8 collections that release DuckDB results' native memory (0: never). */
+  collectGarbageEvery?: number;
   /** Attempts for a transient DuckDB error before giving up with STORE_FAILED. */
   maxAttempts?: number;
 }
@@ -45,6 +48,8 @@ function toBigInt(offset: string, what: string): bigint {
 
 export class LiveStore {
   private closed = false;
+  private batchesSinceCollection = 0;
+  private collectGarbageEvery = 8;
   /**
    * Readers (figures, offsets for lag and status, the scheduler) use their own connection: on the
    * writer's connection they would run inside a batch's open transaction and see it half done.
@@ -92,7 +97,9 @@ export class LiveStore {
       throw new CasepipeError('STORE_FAILED', `cannot create the live store schema in ${options.path}: ${(cause as Error)?.message}`, { cause });
     }
     logger.info({ path: options.path, memoryLimit: config.memory_limit }, 'live store open');
-    return new LiveStore(instance, conn, schema, logger, options.maxAttempts ?? 3);
+    const store = new LiveStore(instance, conn, schema, logger, options.maxAttempts ?? 3);
+    store.collectGarbageEvery = options.collectGarbageEvery ?? 8;
+    return store;
   }
 
   /**
@@ -156,6 +163,10 @@ export class LiveStore {
           `${batch.topic}[${batch.partition}]@${offset} event ${event.eventId}: kind ${JSON.stringify(event.kind)} cannot be stored (validate and dead-letter it first)`,
         );
       }
+    }
+    if (this.collectGarbageEvery > 0 && ++this.batchesSinceCollection >= this.collectGarbageEvery) {
+      this.batchesSinceCollection = 0;
+      collectGarbage();
     }
     for (let attempt = 1; ; attempt++) {
       try {

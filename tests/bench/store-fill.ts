@@ -39,6 +39,7 @@ async function flush(p: number): Promise<void> {
   const batch: PartitionBatch = { topic: 'bench', partition: p, nextOffset: String(nextOffset[p]), events, deadLetters: [] };
   const t = performance.now();
   const r = await store.applyBatch(batch);
+  if (process.env.FORCE_GC) (globalThis as { gc?: () => void }).gc?.();
   const ms = performance.now() - t;
   applyMs += ms;
   windowMs += ms;
@@ -83,6 +84,10 @@ const stored = await store.connection.runAndReadAll(
   'SELECT (SELECT count(*) FROM milestones), (SELECT count(*) FROM consultations)',
 );
 const [storedMilestones, storedConsultations] = stored.getRows()[0].map(Number);
+const duckdbMemory = Object.fromEntries(
+  (await store.connection.runAndReadAll(`SELECT tag, round(memory_usage_bytes / 2 ** 20)::INTEGER FROM duckdb_memory() WHERE memory_usage_bytes > 0`)).getRows(),
+);
+const heapMB = Math.round(process.memoryUsage().heapUsed / 2 ** 20);
 store.close();
 const dbBytes = fs.statSync(path.join(dir, 'live.duckdb')).size;
 fs.rmSync(dir, { recursive: true, force: true });
@@ -98,6 +103,8 @@ process.stdout.write(
     batchMsAtEndP95: +tail[Math.floor(tail.length * 0.95)].toFixed(1),
     peakRssMB: Math.round(vm('VmHWM') / 2 ** 20),
     dbMB: Math.round(dbBytes / 2 ** 20),
+    heapMB,
+    duckdbMemory,
     progress,
     tailBatches: k,
   }) + '\n',
