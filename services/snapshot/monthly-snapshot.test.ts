@@ -196,7 +196,7 @@ describe('snapshotMonth on a tenth of August 2025 (seeded, known truth)', () => 
       expect(sum.d).toBe(figures.departments.length);
     });
 
-    it('keep the milestones of the month only, without the key hash', async () => {
+    it("keep the milestones of the month only, without the store's internal key columns", async () => {
       const rows = await memoryRows(
         `SELECT min(month) AS lo, max(month) AS hi, count(*) FILTER (WHERE kind = 'RECEIVED' AND channel = 'FULL_ONLINE')::INTEGER AS r
          FROM read_parquet('${file('milestones.parquet')}')`,
@@ -204,6 +204,7 @@ describe('snapshotMonth on a tenth of August 2025 (seeded, known truth)', () => 
       expect(rows[0]).toEqual({ lo: MONTH, hi: MONTH, r: TENTH_OF_AUGUST.fullOnlineReceived });
       const cols = await memoryRows(`SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('${file('milestones.parquet')}'))`);
       expect(cols.map((c) => c.column_name)).not.toContain('key_hash');
+      expect(cols.map((c) => c.column_name)).not.toContain('rank_key'); // the store's internal sort key
       expect(cols.map((c) => c.column_name)).toContain('event_at');
     });
   });
