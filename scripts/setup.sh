@@ -10,6 +10,17 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund
 fi
 
+# The operations tests scrape the worker with a real Prometheus (Debian's package).
+if ! command -v prometheus >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing Prometheus for the operations tests (apt-get)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null) ||
+      echo "[setup] could not install Prometheus; the operations tests will say so" >&2
+  else
+    echo "[setup] Prometheus is missing (apt-get install prometheus); the operations tests need it" >&2
+  fi
+fi
+
 # The local Kafka broker needs Java 17+ and Maven, unless an existing broker is named.
 if [ -z "${KAFKA_BROKERS:-}" ]; then
   missing=()
