@@ -62,6 +62,16 @@ describe('querySnapshot (READ_ONLY)', () => {
     expect(before).toBe(out.manifest.files.find((f) => f.name === 'snapshot.duckdb')!.sha256);
   });
 
+  it('refuses to write or read other files (COPY TO, ATTACH, read_csv) and leaves the file untouched', async () => {
+    const before = await sha256(db);
+    const outside = path.join(path.dirname(db), '..', 'escape.csv');
+    for (const sql of [`COPY figures_total TO '${outside}'`, `ATTACH '${outside}.duckdb' AS other`, `SELECT * FROM read_csv('/etc/passwd')`]) {
+      await expect(querySnapshot(db, sql)).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('disabled by configuration') });
+    }
+    expect(await sha256(db)).toBe(before);
+    await expect(import('node:fs').then((fs) => fs.existsSync(outside))).resolves.toBe(false);
+  });
+
   it('reports a SQL error as QUERY_FAILED with DuckDB’s text', async () => {
     await expect(querySnapshot(db, 'SELECT nope FROM figures_total')).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('nope') });
   });

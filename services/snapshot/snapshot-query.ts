@@ -1,6 +1,7 @@
 /**
  * The analysts' query: opens a snapshot's snapshot.duckdb READ_ONLY, so a write statement fails with
- * DuckDB's own error and the file is untouched. Never opens the live store.
+ * DuckDB's own error and the file is untouched, and without file-system access, so a query can neither
+ * write files (COPY … TO) nor reach other databases or files (ATTACH, read_csv). Never opens the live store.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,7 +26,7 @@ export function snapshotDatabase(snapshotsDir: string, month: Month, version?: n
 }
 
 export async function querySnapshot(file: string, sql: string): Promise<QueryResult> {
-  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY', enable_external_access: 'false' });
   const conn = await instance.connect();
   try {
     const reader = await conn.runAndReadAll(sql);
