@@ -49,6 +49,7 @@ async function flush(p: number): Promise<void> {
 }
 
 const reportEvery = Math.max(1_000_000, Math.floor(total / 10));
+const log = (m: string) => process.env.STORE_FILL_VERBOSE && process.stderr.write(`${m}\n`);
 let nextReport = reportEvery;
 for (const record of syntheticRecords({ seed: 42, count: total, duplicateRate: 0.2 })) {
   const p = partitionOf(record.event.caseId, partitions);
@@ -57,6 +58,7 @@ for (const record of syntheticRecords({ seed: 42, count: total, duplicateRate: 0
   if (applied >= nextReport) {
     nextReport += reportEvery;
     progress.push({ events: applied, milestones, rssMB: Math.round(vm('VmRSS') / 2 ** 20), batchMs: +(windowMs / windowBatches).toFixed(1) });
+    log(JSON.stringify(progress[progress.length - 1]));
     windowMs = 0;
     windowBatches = 0;
   }

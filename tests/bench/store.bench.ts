@@ -2,7 +2,7 @@
  * Live store benchmark (no Kafka): set-based apply rate on 1M synthetic events in batches of 10k,
  * and peak RSS / per-batch latency with ~10M milestones stored. Each part runs in its own child
  * process (tests/bench/store-fill.ts) so the peak RSS it reports is that part's alone.
- *   npm run bench -- store            (about 4 minutes on 2 cores; the 10M part is most of it)
+ *   npm run bench -- store            (about 12 minutes on 2 cores; the 10M part is most of it)
  *   STORE_BENCH_BIG_EVENTS=0 npm run bench -- store    (skip the 10M part)
  */
 import { spawn } from 'node:child_process';
