@@ -5,7 +5,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { encodeCaseEvent } from '../../services/contract/codec.js';
 import { silentLogger } from '../../services/platform/logger.js';
@@ -13,6 +12,7 @@ import { startWorkerProcess } from '../../services/worker/worker-process.js';
 import { testKafka } from '../fixtures/broker.js';
 import { createCaseTopics, publish, testPipeline, waitForStore } from '../fixtures/pipeline.js';
 import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
+import { freePort } from '../fixtures/free-port.js';
 
 function requireBinary(name: string): string {
   const r = spawnSync('which', [name], { encoding: 'utf8' });
@@ -20,14 +20,6 @@ function requireBinary(name: string): string {
   return r.stdout.trim();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function query(promPort: number, expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
   const res = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(expr)}`);

@@ -11,6 +11,7 @@ import { LocalBroker } from '../../services/platform/broker/local-broker.js';
 import { loadConfig } from '../../services/platform/config.js';
 import { silentLogger } from '../../services/platform/logger.js';
 import { testBrokers } from '../fixtures/broker.js';
+import { freePort } from '../fixtures/free-port.js';
 
 const config = loadConfig();
 const libsHome = path.join(config.dataDir, 'kafka');
@@ -20,14 +21,6 @@ function javaProcessesFor(home: string): number[] {
   return out.split('\n').filter(Boolean).map(Number);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('local Kafka broker', () => {
   let home: string;

@@ -4,7 +4,6 @@
  * runs as the real `casepipe worker` command in a child process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { generateMonth, AUGUST_2025_TARGETS } from '../../services/demo/month-generator.js';
 import { silentLogger } from '../../services/platform/logger.js';
@@ -13,15 +12,8 @@ import { liveStorePath } from '../../services/worker/worker-process.js';
 import { testKafka } from '../fixtures/broker.js';
 import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
 import { createCaseTopics, eventRecord, publish, testPipeline } from '../fixtures/pipeline.js';
+import { freePort } from '../fixtures/free-port.js';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
