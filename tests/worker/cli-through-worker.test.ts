@@ -1,0 +1,62 @@
+/**
+ * `casepipe figures` and `casepipe snapshot` ask the running worker (the live store's only writer) over
+ * its admin port, and open the store file themselves only when no worker answers.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { generateMonth } from '../../services/demo/month-generator.js';
+import { silentLogger } from '../../services/platform/logger.js';
+import { startWorkerProcess } from '../../services/worker/worker-process.js';
+import { testKafka } from '../fixtures/broker.js';
+import { freePort } from '../fixtures/free-port.js';
+import { createCaseTopics, eventRecord, publish, testPipeline, waitForStore } from '../fixtures/pipeline.js';
+import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
+
+const targets = { fullOnlineReceived: 300, fullOnlineCompleted: 320, windowReceived: 40, windowDelivered: 50, mailed: 20, phoneConsultations: 30, onsiteConsultations: 60 };
+
+describe('CLI and the running worker', () => {
+  it('reads figures and takes snapshots through the worker, and directly when none runs', async () => {
+    const port = await freePort();
+    const p = testPipeline('cli-worker', { CASEPIPE_WORKER_PORT: String(port) });
+    const generated = generateMonth({ month: '2025-08', seed: 5, targets, malformedRate: 0 });
+    const kafka = testKafka();
+    const admin = kafka.admin();
+    await admin.connect();
+    await createCaseTopics(admin, p.topics, 3);
+    await publish(kafka, p.topics.caseEvents, generated.events.map(eventRecord));
+    const env = { ...process.env, KAFKA_BROKERS: p.brokers.join(','), CASEPIPE_DATA_DIR: p.dataDir, CASEPIPE_TOPIC_PREFIX: p.config.topicPrefix, CASEPIPE_WORKER_PORT: String(port), LOG_LEVEL: 'error' };
+    // Asynchronous: the worker answering the CLI runs in this process, so its event loop must stay free.
+    const cli = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), ...args], { env, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
+          resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+
+    const worker = await startWorkerProcess({ config: p.config, logger: silentLogger(), brokers: p.brokers, topics: p.topics, port });
+    try {
+      await waitForStore(admin, p.topics.caseEvents, () => worker.store.storedOffsets(p.topics.caseEvents));
+      const viaWorker = await cli('figures', '--month', '2025-08', '--json');
+      expect(viaWorker.stderr).toBe('');
+      expect(JSON.parse(viaWorker.stdout)).toEqual(generated.truth.figures);
+
+      const snap = await cli('snapshot', '--month', '2025-08', '--json');
+      expect(snap.status).toBe(0);
+      expect(JSON.parse(snap.stdout)).toMatchObject({ month: '2025-08', version: 1, created: true, manifest: { provisional: false } });
+    } finally {
+      await worker.stop();
+    }
+    try {
+      // No worker now: the command opens the store file itself.
+      const direct = await cli('figures', '--month', '2025-08', '--json');
+      expect(direct.status).toBe(0);
+      expect(JSON.parse(direct.stdout)).toEqual(generated.truth.figures);
+      const again = await cli('snapshot', '--month', '2025-08');
+      expect(again.status).toBe(0);
+      expect(again.stdout).toContain('unchanged, kept 2025-08 v1');
+    } finally {
+      await admin.disconnect();
+      p.cleanup();
+    }
+  });
+});
