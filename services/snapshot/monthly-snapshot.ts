@@ -173,24 +173,35 @@ const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 /** The row-level tables, exported from the live store as Parquet and loaded from it into snapshot.duckdb. */
 const COPIED_TABLES = ['milestones', 'consultations', 'case_durations', 'quality', 'dead_letters', 'partition_offsets'] as const;
 
+/** Parquet codec of the table copies (measured with tests/bench/snapshot.bench.ts). */
+const PARQUET_COMPRESSION = 'zstd';
+
 const parquetFile = (folder: string, table: string) => path.join(folder, `${table}.parquet`);
 
 /**
  * One read transaction on the live store: the month's rows, quality counts and covered offsets, each
- * written straight to `<table>.parquet` in the snapshot folder. COPY TO streams (its sort spills to
- * disk); writing the rows into an attached database instead keeps the whole uncommitted transaction
- * in the store's memory, which at ~10M rows exceeds the worker's 512MB limit (Out of Memory).
+ * written straight to `<table>.parquet` in the snapshot folder. COPY TO streams; writing the rows into
+ * an attached database instead keeps the whole uncommitted transaction in the store's memory, which
+ * at ~10M rows exceeds the worker's 512MB limit (Out of Memory); committing partition by partition into
+ * an attached snapshot.duckdb did not run out of memory but was slower (10M rows: 35 s against 8 s here,
+ * and a database twice the size): DuckDB table writes under the store's limit are the costly part.
+ *
+ * The row tables are not sorted: PRESERVE_ORDER false lets COPY write row groups as the scans produce
+ * them. Sorting 10M milestones (or merely keeping the scan order across the view's partitions) made
+ * COPY buffer and spill under the 512MB limit: 24.6 s against 6.1 s unordered for one month's milestones.
  */
 async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptions): Promise<CopiedMonth> {
   const conn = await opts.connect();
   const m = sqlString(month);
-  const copy = (table: (typeof COPIED_TABLES)[number], select: string) =>
-    conn.run(`COPY (${select}) TO ${sqlString(parquetFile(folder, table))} (FORMAT parquet, COMPRESSION zstd)`);
+  const copy = (table: (typeof COPIED_TABLES)[number], select: string, ordered = true) =>
+    conn.run(
+      `COPY (${select}) TO ${sqlString(parquetFile(folder, table))} (FORMAT parquet, COMPRESSION ${PARQUET_COMPRESSION}${ordered ? '' : ', PRESERVE_ORDER false'})`,
+    );
   try {
     try {
       await conn.run('BEGIN TRANSACTION');
-      await copy('milestones', `SELECT * EXCLUDE (key_hash, rank_key), to_timestamp(event_time / 1000) AS event_at FROM milestones WHERE month = ${m} ORDER BY department_code, kind, event_time, case_id`);
-      await copy('consultations', `SELECT * EXCLUDE (key_hash, rank_key), to_timestamp(event_time / 1000) AS event_at FROM consultations WHERE month = ${m} ORDER BY department_code, event_time, record_id`);
+      await copy('milestones', `SELECT * EXCLUDE (key_hash, rank_key), to_timestamp(event_time / 1000) AS event_at FROM milestones WHERE month = ${m}`, false);
+      await copy('consultations', `SELECT * EXCLUDE (key_hash, rank_key), to_timestamp(event_time / 1000) AS event_at FROM consultations WHERE month = ${m}`, false);
       // Joined partition by partition: all copies of a case share its partition, so each join's hash
       // table holds one partition's receptions instead of every reception ever stored (which also ran
       // out of memory). The empty template table gives the columns when there is no partition yet.
@@ -203,12 +214,9 @@ async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptio
         FROM ${t} c JOIN ${t} r ON r.case_id = c.case_id AND r.kind = 'RECEIVED'
         WHERE c.kind = 'COMPLETED' AND c.month = ${m}`,
       );
-      // Joined first, sorted second: with the ORDER BY in the same statement every partition's hash
-      // table stays pinned while the sort fills, and that ran out of memory even at 2GB (10M rows).
-      const unsorted = path.join(folder, '.case_durations.unsorted.parquet');
-      await conn.run(`COPY (${joins.join(' UNION ALL ')}) TO ${sqlString(unsorted)} (FORMAT parquet, COMPRESSION zstd)`);
-      await copy('case_durations', `SELECT * FROM read_parquet(${sqlString(unsorted)}) ORDER BY department_code, case_id`);
-      fs.rmSync(unsorted);
+      // Unsorted: with an ORDER BY every partition's hash table stays pinned while the sort fills,
+      // and that ran out of memory even at 2GB (10M rows).
+      await copy('case_durations', joins.join(' UNION ALL '), false);
       await copy('quality', `
         SELECT metric, department_code, reason, sum(n)::BIGINT AS n FROM quality_counts
         WHERE month = ${m} GROUP BY ALL ORDER BY ALL`);
@@ -265,10 +273,12 @@ async function finishSnapshotDatabase(
   lagThreshold: number,
   phase: (name: string) => void = () => undefined,
 ): Promise<MonthFigures> {
-  const instance = await DuckDBInstance.create(dbFile);
+  // Its own instance, so its settings are not the worker's. Without insertion order each thread
+  // appends its own row groups: loading the unsorted milestones in order cost as much again in a
+  // CHECKPOINT that rewrote them (10M rows: 13 s load + 16 s checkpoint, 470MB; unordered 13 s, 280MB).
+  const instance = await DuckDBInstance.create(dbFile, { preserve_insertion_order: 'false' });
   const conn = await instance.connect();
   try {
-    // The copied tables, in the order they were written (DuckDB keeps insertion order).
     for (const table of COPIED_TABLES) {
       await conn.run(`CREATE TABLE ${table} AS SELECT * FROM read_parquet(${sqlString(parquetFile(folder, table))})`);
     }
@@ -291,7 +301,7 @@ async function finishSnapshotDatabase(
     phase('figures');
     for (const table of SNAPSHOT_TABLES) {
       if ((COPIED_TABLES as readonly string[]).includes(table)) continue; // written by copyMonthOut
-      await conn.run(`COPY ${table} TO ${sqlString(parquetFile(folder, table))} (FORMAT parquet, COMPRESSION zstd)`);
+      await conn.run(`COPY ${table} TO ${sqlString(parquetFile(folder, table))} (FORMAT parquet, COMPRESSION ${PARQUET_COMPRESSION})`);
     }
     await conn.run('CHECKPOINT');
     phase('parquet');
