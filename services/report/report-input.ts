@@ -54,6 +54,8 @@ export interface FigureDiff {
 export interface Restatement {
   previousVersion: number;
   diff: FigureDiff[];
+  /** True when the previous version was provisional and this one is not (it may then have no diff). */
+  previousProvisional?: boolean;
 }
 
 export interface ReportInput {

@@ -132,6 +132,9 @@ export function renderReportMarkdown(input: ReportInput): string {
   if (input.restatement) {
     const { previousVersion, diff } = input.restatement;
     out.push('## 更正说明', '');
+    if (input.restatement.previousProvisional && !input.provisional) {
+      out.push(`v${previousVersion} 为暂定数(快照时数据未完整);本版本(v${input.version})数据已完整,不再是暂定数。`, '');
+    }
     if (diff.length === 0) {
       out.push(`本版本(v${input.version})与 v${previousVersion} 相比各项数字无变化。`, '');
     } else {

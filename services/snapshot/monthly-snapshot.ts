@@ -2,7 +2,7 @@
  * The monthly snapshot job: copies month M's deduplicated rows out of the live store into an immutable
  * folder `snapshots/M/vN/` with the figures, the data-quality counts, Parquet copies, report.md,
  * report.xlsx and a manifest. Re-running M writes vN+1 only when the figures changed (a restatement,
- * with its diff); otherwise nothing is written.
+ * with its diff) or when vN was provisional and the new one is not; otherwise nothing is written.
  *
  * Consistency: the rows, the quality counts and the covered offsets are read in one DuckDB transaction
  * on the live store, so the snapshot is exactly the state after some set of whole batches.
@@ -101,18 +101,18 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
     phase('copy');
     const figures = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, opts.lagThreshold, phase);
 
-    if (previous !== undefined) {
-      const before = readFigures(opts.snapshotsDir, month, previous);
-      if (diffMonthFigures(before, figures).length === 0) {
-        fs.rmSync(tmp, { recursive: true, force: true });
-        log.info({ version: previous }, 'nothing changed since the last version; no new snapshot');
-        return { month, version: previous, created: false, folder: versionFolder(opts.snapshotsDir, month, previous), manifest: readManifest(opts.snapshotsDir, month, previous) };
-      }
-    }
-
-    const diff = previous === undefined ? [] : diffMonthFigures(readFigures(opts.snapshotsDir, month, previous), figures);
     const provisionalReason =
       lag.total === null ? 'the worker lag could not be measured' : lag.total > opts.lagThreshold ? `${lag.total} records were not yet counted (threshold ${opts.lagThreshold})` : null;
+    const diff = previous === undefined ? [] : diffMonthFigures(readFigures(opts.snapshotsDir, month, previous), figures);
+    // A provisional version is superseded by the first complete one even when no figure changed.
+    const previousProvisional = previous !== undefined && readManifest(opts.snapshotsDir, month, previous).provisional;
+    const settles = previousProvisional && provisionalReason === null;
+    if (previous !== undefined && diff.length === 0 && !settles) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      log.info({ version: previous }, 'nothing changed since the last version; no new snapshot');
+      return { month, version: previous, created: false, folder: versionFolder(opts.snapshotsDir, month, previous), manifest: readManifest(opts.snapshotsDir, month, previous) };
+    }
+
     const input: ReportInput = {
       month,
       version,
@@ -123,7 +123,7 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
       previousMonth: latestFigures(opts.snapshotsDir, addMonths(month, -1)),
       previousYear: latestFigures(opts.snapshotsDir, addMonths(month, -12)),
       quality: { ...copied.quality, restatedMonths: restatedMonths(opts.snapshotsDir, month) },
-      restatement: previous === undefined ? undefined : { previousVersion: previous, diff },
+      restatement: previous === undefined ? undefined : { previousVersion: previous, diff, ...(settles ? { previousProvisional: true } : {}) },
     };
     fs.writeFileSync(path.join(tmp, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
     fs.writeFileSync(path.join(tmp, 'report.md'), renderReportMarkdown(input));

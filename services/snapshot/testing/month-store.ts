@@ -14,10 +14,12 @@ import { silentLogger, type Logger } from '../../platform/logger.js';
 import type { BatchDeadLetter, BatchEvent, PartitionBatch } from '../../store/batch.js';
 import { LiveStore } from '../../store/live-store.js';
 import { partitionOf } from '../../store/testing/synthetic-events.js';
-import { snapshotMonth, type SnapshotOutcome } from '../monthly-snapshot.js';
+import { snapshotMonth, type LagReading, type SnapshotOutcome } from '../monthly-snapshot.js';
 
 export const TEST_TOPIC = 'case-events';
 export const TEST_PARTITIONS = 4;
+/** Above this many unread records a snapshot is provisional. */
+export const TEST_LAG_THRESHOLD = 1000;
 const INGEST_DELAY_MS = 3 * 60_000;
 
 export interface MonthStore {
@@ -33,7 +35,8 @@ export interface MonthStore {
    * `ingestAt` (default: 3 minutes after their event time), dead letters at `deadLetterAt` (default: now).
    */
   apply(events: CaseEvent[], opts?: { deadLetters?: MalformedRecord[]; deadLetterAt?: number; ingestAt?: number }): Promise<void>;
-  snapshot(month: Month, opts?: { now?: Date; logger?: Logger }): Promise<SnapshotOutcome>;
+  /** `lag` is what the job measures as the worker's lag (default: none, so the snapshot is not provisional). */
+  snapshot(month: Month, opts?: { now?: Date; logger?: Logger; lag?: LagReading }): Promise<SnapshotOutcome>;
   /** Closes the store (so another process can open it) and opens it again. */
   closeStore(): void;
   reopenStore(): Promise<void>;
@@ -78,8 +81,8 @@ export async function openMonthStore(prefix = 'casepipe-snapshot-'): Promise<Mon
         connect: () => ms.store.connect(),
         snapshotsDir: ms.snapshotsDir,
         topic: TEST_TOPIC,
-        lag: async () => ({ total: 0, partitions: [] }),
-        lagThreshold: 1000,
+        lag: async () => opts.lag ?? { total: 0, partitions: [] },
+        lagThreshold: TEST_LAG_THRESHOLD,
         logger: opts.logger ?? silentLogger(),
         now: opts.now ? () => opts.now! : undefined,
       });
