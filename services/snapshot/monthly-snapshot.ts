@@ -50,6 +50,8 @@ export interface SnapshotJobOptions {
   lag: () => Promise<LagReading>;
   /** Above this many unread records, the snapshot is provisional. */
   lagThreshold: number;
+  /** DuckDB memory_limit of the snapshot's own instance (default 512MB, like the live store). */
+  memoryLimit?: string;
   logger: Logger;
   now?: () => Date;
 }
@@ -99,7 +101,7 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
     const lag = await opts.lag();
     const copied = await copyMonthOut(month, tmp, opts);
     phase('copy');
-    const figures = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, opts.lagThreshold, phase);
+    const figures = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, opts.lagThreshold, phase, opts.memoryLimit);
 
     const provisionalReason =
       lag.total === null ? 'the worker lag could not be measured' : lag.total > opts.lagThreshold ? `${lag.total} records were not yet counted (threshold ${opts.lagThreshold})` : null;
@@ -279,11 +281,13 @@ async function finishSnapshotDatabase(
   lag: LagReading,
   lagThreshold: number,
   phase: (name: string) => void = () => undefined,
+  memoryLimit = '512MB',
 ): Promise<MonthFigures> {
   // Its own instance, so its settings are not the worker's. Without insertion order each thread
   // appends its own row groups: loading the unsorted milestones in order cost as much again in a
   // CHECKPOINT that rewrote them (10M rows: 13 s load + 16 s checkpoint, 470MB; unordered 13 s, 280MB).
-  const instance = await DuckDBInstance.create(dbFile, { preserve_insertion_order: 'false' });
+  // Bounded like the live store, so a big month cannot grow the worker process without limit.
+  const instance = await DuckDBInstance.create(dbFile, { preserve_insertion_order: 'false', memory_limit: memoryLimit });
   const conn = await instance.connect();
   try {
     for (const table of COPIED_TABLES) {

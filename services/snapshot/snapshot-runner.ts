@@ -57,6 +57,7 @@ export function snapshotRunner(deps: SnapshotRunnerDeps): (month: Month) => Prom
         topic: deps.topic,
         lag: async () => measureLag(deps.kafka, deps.topic, await deps.store.storedOffsets(deps.topic), deps.logger),
         lagThreshold: deps.config.lagThreshold,
+        memoryLimit: deps.config.storeMemoryLimit,
         logger: deps.logger,
         now: deps.now,
       }),
