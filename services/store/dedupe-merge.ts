@@ -123,61 +123,59 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
   const old = partitionTable(spec.table, partition);
   const recent = recentTable(spec.table, partition);
   const merge = mergeTableName(spec);
-  const winners = `batch_${spec.table}`;
-  const found = `found_${spec.table}`;
   const cols = Object.keys(spec.columns);
   const stageProjection = Object.entries(spec.columns).map(([col, expr]) => `${expr} AS ${col}`).join(', ');
   const allCols = [...cols, 'rank_key'];
   const [id1, id2] = spec.identity;
   const changed = spec.restating.map((c) => `s.${c} IS DISTINCT FROM m.${c}`).join(' OR ');
-  const matched = (loc: 'recent' | 'old') => `s.seq, m.rowid AS rid, ${loc === 'old'} AS in_old, m.month AS old_month,
-    m.department_code AS old_department_code, s.rank_key < m.rank_key AS wins, s.rank_key < m.rank_key AND (${changed}) AS changed`;
   const sameKey = `m.key_hash = s.key_hash AND m.${id1} = s.${id1} AND m.${id2} = s.${id2}`;
+  // The recent table is small (at most recentRows plus a batch): joined in full, in the statement
+  // that picks the batch's winners. Only a few narrow columns of the stored rows are read: a scan
+  // reads every projected column of every row.
   await conn.run(`
-    CREATE OR REPLACE TEMP TABLE ${winners} AS
+    CREATE OR REPLACE TEMP TABLE ${merge} AS
     WITH s AS (
       SELECT *, ${rankKeyOf(spec)} AS rank_key
       FROM (SELECT seq, ${stageProjection} FROM stage_events WHERE ${spec.stageFilter})
     ),
     w AS (SELECT arg_min(seq, rank_key) AS seq, count(*)::INTEGER AS n FROM s GROUP BY ${id1}, ${id2})
-    SELECT s.*, w.n FROM w JOIN s USING (seq)`);
-  // The recent table is small (at most recentRows plus a batch): joined in full. Only a few narrow
-  // columns of the stored rows are read: a scan reads every projected column of every row.
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${found} AS SELECT ${matched('recent')} FROM ${winners} s JOIN ${recent} m ON ${sameKey}`);
+    SELECT s.*, w.n, m.rowid AS rid, false AS in_old, m.month AS old_month, m.department_code AS old_department_code,
+           m.rowid IS NULL AS is_new,
+           m.rowid IS NOT NULL AND s.rank_key < m.rank_key AS wins,
+           m.rowid IS NOT NULL AND s.rank_key < m.rank_key AND (${changed}) AS changed
+    FROM w JOIN s USING (seq)
+    LEFT JOIN ${recent} m ON ${sameKey}`);
   let oldCandidates = 0;
   let oldFound = 0;
   if (mayBeOld) {
     const candidates: number[] = [];
-    await forEachKeyHash(
-      conn,
-      `SELECT ${KEY_HALVES}, seq FROM ${winners} WHERE seq NOT IN (SELECT seq FROM ${found})`,
-      (hi, lo, i, chunk) => {
-        if (mayBeOld(hi, lo)) candidates.push(chunk.getColumnVector(2).getItem(i) as number);
-      },
-    );
+    await forEachKeyHash(conn, `SELECT ${KEY_HALVES}, seq FROM ${merge} WHERE is_new`, (hi, lo, i, chunk) => {
+      if (mayBeOld(hi, lo)) candidates.push(chunk.getColumnVector(2).getItem(i) as number);
+    });
     oldCandidates = candidates.length;
     if (candidates.length > 0) {
       // Two steps, so the old table's scan reads key_hash alone (measured on 900k rows: 3-12 ms for
       // 10-2000 keys, against 27-50 ms for one join that also reads identity and rank columns);
-      // the full rows are then fetched by rowid, which DuckDB pushes into the scan.
+      // the matching rows are then fetched by rowid, which DuckDB pushes into the scan.
       await conn.run(
-        `CREATE OR REPLACE TEMP TABLE old_candidates AS SELECT * FROM ${winners} WHERE seq IN (SELECT unnest($seqs::INTEGER[]))`,
+        `CREATE OR REPLACE TEMP TABLE old_candidates AS SELECT * FROM ${merge} WHERE seq IN (SELECT unnest($seqs::INTEGER[]))`,
         { seqs: listValue(candidates) },
         { seqs: LIST(INTEGER) },
       );
       await conn.run(`CREATE OR REPLACE TEMP TABLE old_hits AS SELECT rowid AS rid FROM ${old} WHERE key_hash IN (SELECT key_hash FROM old_candidates)`);
       oldFound = (
         await conn.run(`
-          INSERT INTO ${found} SELECT ${matched('old')}
-          FROM ${old} m JOIN old_hits h ON m.rowid = h.rid JOIN old_candidates s ON ${sameKey}`)
+          UPDATE ${merge} SET rid = o.rid, in_old = true, old_month = o.old_month, old_department_code = o.old_department_code,
+                 is_new = false, wins = o.wins, changed = o.changed
+          FROM (
+            SELECT s.seq, m.rowid AS rid, m.month AS old_month, m.department_code AS old_department_code,
+                   s.rank_key < m.rank_key AS wins, s.rank_key < m.rank_key AND (${changed}) AS changed
+            FROM ${old} m JOIN old_hits h ON m.rowid = h.rid JOIN old_candidates s ON ${sameKey}
+          ) o
+          WHERE ${merge}.seq = o.seq`)
       ).rowsChanged;
     }
   }
-  await conn.run(`
-    CREATE OR REPLACE TEMP TABLE ${merge} AS
-    SELECT b.*, f.rid, coalesce(f.in_old, false) AS in_old, f.old_month, f.old_department_code,
-           f.rid IS NULL AS is_new, coalesce(f.wins, false) AS wins, coalesce(f.changed, false) AS changed
-    FROM ${winners} b LEFT JOIN ${found} f USING (seq)`);
   // Row counts come from the statements themselves; on an empty selection the joins skip the scan.
   const inserted = (
     await conn.run(
