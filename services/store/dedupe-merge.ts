@@ -158,11 +158,13 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
       // 10-2000 keys, against 27-50 ms for one join that also reads identity and rank columns);
       // the matching rows are then fetched by rowid, which DuckDB pushes into the scan.
       await conn.run(
-        `CREATE OR REPLACE TEMP TABLE old_candidates AS SELECT * FROM ${merge} WHERE seq IN (SELECT unnest($seqs::INTEGER[]))`,
+        `CREATE OR REPLACE TEMP TABLE old_hits AS SELECT rowid AS rid FROM ${old}
+         WHERE key_hash IN (SELECT key_hash FROM ${merge} WHERE seq IN (SELECT unnest($seqs::INTEGER[])))`,
         { seqs: listValue(candidates) },
         { seqs: LIST(INTEGER) },
       );
-      await conn.run(`CREATE OR REPLACE TEMP TABLE old_hits AS SELECT rowid AS rid FROM ${old} WHERE key_hash IN (SELECT key_hash FROM old_candidates)`);
+      // With no hit (every flagged key was a false positive) this join has an empty build side
+      // and DuckDB skips the old table.
       oldFound = (
         await conn.run(`
           UPDATE ${merge} SET rid = o.rid, in_old = true, old_month = o.old_month, old_department_code = o.old_department_code,
@@ -170,7 +172,7 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
           FROM (
             SELECT s.seq, m.rowid AS rid, m.month AS old_month, m.department_code AS old_department_code,
                    s.rank_key < m.rank_key AS wins, s.rank_key < m.rank_key AND (${changed}) AS changed
-            FROM ${old} m JOIN old_hits h ON m.rowid = h.rid JOIN old_candidates s ON ${sameKey}
+            FROM ${old} m JOIN old_hits h ON m.rowid = h.rid JOIN ${merge} s ON ${sameKey}
           ) o
           WHERE ${merge}.seq = o.seq`)
       ).rowsChanged;

@@ -39,8 +39,8 @@ export interface LiveStoreOptions {
   maxAttempts?: number;
   /**
    * Rows a partition's recent table (milestones, consultations each) may hold before a batch moves
-   * them to the old table (default 200000). The merge joins recent in full, so this bounds the
-   * per-batch scan; smaller means more frequent moves.
+   * them to the old table (default 50000). The merge joins recent in full, so this bounds the
+   * per-batch scan; smaller means more frequent (but smaller) moves.
    */
   recentRows?: number;
 }
@@ -72,7 +72,7 @@ export class LiveStore {
   private readonly offsets = new Map<string, bigint>();
   /** Key `${table}:${partition}`; rebuilt at open (derived state, never persisted). */
   private readonly entities = new Map<string, EntityState>();
-  private recentRows = 200_000;
+  private recentRows = 50_000;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -115,7 +115,7 @@ export class LiveStore {
     logger.info({ path: options.path, memoryLimit: config.memory_limit }, 'live store open');
     const store = new LiveStore(instance, conn, schema, logger, options.maxAttempts ?? 3);
     store.collectGarbageEvery = options.collectGarbageEvery ?? 8;
-    store.recentRows = options.recentRows ?? 200_000;
+    store.recentRows = options.recentRows ?? 50_000;
     try {
       await store.loadEntityState();
     } catch (cause) {
