@@ -257,6 +257,22 @@ describe('LiveStore recent and old rows', () => {
   });
 });
 
+describe('LiveStore schema upgrade', () => {
+  it('upgrades a version 2 file (no recent tables): its rows count as old and still deduplicate', async () => {
+    const { store, dir } = await openStore();
+    await store.applyBatch(batch(0, 0, [event({ caseId: 'V2-1' })]));
+    // Make it look like version 2: every row in milestones_p0, no recent tables.
+    await store.connection.run(`INSERT INTO milestones_p0 SELECT * FROM milestones_recent_p0; DROP VIEW milestones; DROP VIEW consultations;
+      DROP TABLE milestones_recent_p0; DROP TABLE consultations_recent_p0; UPDATE store_meta SET value = '2' WHERE key = 'schema_version'`);
+    store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const { store: again } = await openStore(dir);
+    expect(await rows(again, `SELECT value FROM store_meta WHERE key = 'schema_version'`)).toEqual([['3']]);
+    expect(await again.applyBatch(batch(0, 1, [event({ caseId: 'V2-1' }), event({ caseId: 'V2-2' })]))).toMatchObject({ inserted: 1, duplicates: 1 });
+    expect(await rows(again, `SELECT case_id, copies FROM milestones ORDER BY case_id`)).toEqual([['V2-1', 2], ['V2-2', 1]]);
+  });
+});
+
 describe('LiveStore offsets (exactly-once effects)', () => {
   it('skips a replayed batch and applies only the unseen tail of an overlapping one', async () => {
     const { store } = await openStore();
