@@ -18,7 +18,7 @@ import type { Logger } from '../platform/logger.js';
 import { diffMonthFigures, type DeadLetterCount, type ReportInput, type ReportQuality, type RestatedMonth } from '../report/report-input.js';
 import { renderReportMarkdown } from '../report/report-markdown.js';
 import { writeReportXlsx } from '../report/report-xlsx.js';
-import { listPartitions, partitionTable } from '../store/store-schema.js';
+import { listPartitions, partitionRows } from '../store/store-schema.js';
 import { SNAPSHOT_COMMENTS } from './snapshot-comments.js';
 import {
   latestFigures,
@@ -213,8 +213,9 @@ async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptio
       await copy('consultations', `SELECT * EXCLUDE (key_hash, rank_key), to_timestamp(event_time / 1000) AS event_at FROM consultations WHERE month = ${m}`, false);
       // Joined partition by partition: all copies of a case share its partition, so each join's hash
       // table holds one partition's receptions instead of every reception ever stored (which also ran
-      // out of memory). The empty template table gives the columns when there is no partition yet.
-      const tables = ['milestones_template', ...(await listPartitions(conn)).map((p) => partitionTable('milestones', p))];
+      // out of memory). A partition's rows are its old and recent tables together. The empty
+      // template table gives the columns when there is no partition yet.
+      const tables = ['milestones_template', ...(await listPartitions(conn)).map((p) => partitionRows('milestones', p))];
       const joins = tables.map(
         (t) => `
         SELECT c.case_id, c.department_code, c.department_name, c.item_code, c.channel,

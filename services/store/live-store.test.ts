@@ -16,10 +16,10 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function openStore(dir?: string): Promise<{ store: LiveStore; dir: string }> {
+async function openStore(dir?: string, recentRows?: number): Promise<{ store: LiveStore; dir: string }> {
   const d = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-store-'));
   if (!dir) dirs.push(d);
-  const store = await LiveStore.open({ path: path.join(d, 'live.duckdb'), memoryLimit: '256MB', threads: 1 });
+  const store = await LiveStore.open({ path: path.join(d, 'live.duckdb'), memoryLimit: '256MB', threads: 1, recentRows });
   stores.push(store);
   return { store, dir: d };
 }
@@ -184,6 +184,92 @@ describe('LiveStore dedupe', () => {
       ['GAT', '公安厅', 1],
       ['JTYST', '交通运输厅', 1],
     ]);
+  });
+});
+
+describe('LiveStore recent and old rows', () => {
+  const oldRows = async (store: LiveStore) =>
+    Number((await rows(store, `SELECT (SELECT count(*) FROM milestones_p0) + (SELECT count(*) FROM consultations_p0)`))[0][0]);
+
+  it('still deduplicates keys that moved to the old table, in every order and batch split', async () => {
+    const records: SyntheticRecord[] = [...syntheticRecords({ seed: 23, count: 1200, duplicateRate: 0.35 })];
+    const reference = referenceDedupe(records.map((r) => r.event));
+    const states: unknown[] = [];
+    // recentRows 7: nearly every batch moves its partition's recent rows to old, so most
+    // duplicates meet their key in old (found through the filter), including across moves.
+    for (const [i, [minBatch, maxBatch, recentRows]] of [[5, 25, 7], [50, 400, 7], [4, 12, 1], [1200, 1200, 50]].entries()) {
+      const { store } = await openStore(undefined, recentRows);
+      const order = i === 0 ? records : shuffled(records, 200 + i);
+      let existing = 0;
+      for (const b of toBatches(order, { topic: 'case-events', partitions: 3, minBatch, maxBatch, seed: i })) {
+        const r = await store.applyBatch(b);
+        existing += r.events - r.inserted;
+      }
+      expect(existing).toBeGreaterThan(0);
+      expect(await oldRows(store)).toBeGreaterThan(0);
+      const milestones = await rows(store, MILESTONE_STATE);
+      const consultations = await rows(store, CONSULTATION_STATE);
+      const quality = await rows(store, QUALITY_STATE);
+      states.push({ milestones, consultations, quality });
+      expect(milestones.length + consultations.length).toBe(reference.size);
+      // No key is stored twice (once in recent, once in old).
+      expect(await rows(store, `SELECT count(*)::INTEGER FROM (SELECT case_id, kind FROM milestones GROUP BY ALL HAVING count(*) > 1)`)).toEqual([[0]]);
+    }
+    for (const state of states.slice(1)) expect(state).toEqual(states[0]);
+    const { milestones } = states[0] as { milestones: unknown[][] };
+    for (const r of milestones) {
+      const ref = reference.get(`${r[2]}|${r[1]}`);
+      expect([r[3], r[5], r[13]]).toEqual([ref?.month, ref?.eventId, ref?.copies]);
+    }
+    // And they equal the store with the default threshold (nothing ever moves to old).
+    const { store } = await openStore();
+    for (const b of toBatches(records, { topic: 'case-events', partitions: 3, minBatch: 5, maxBatch: 25, seed: 0 })) await store.applyBatch(b);
+    expect(await oldRows(store)).toBe(0);
+    expect({ milestones: await rows(store, MILESTONE_STATE), consultations: await rows(store, CONSULTATION_STATE), quality: await rows(store, QUALITY_STATE) })
+      .toEqual(states[0]);
+  }, 300_000);
+
+  it('rebuilds the old-key filter at reopen: a copy of an old key is still a duplicate', async () => {
+    const { store, dir } = await openStore(undefined, 2);
+    const september = event({ caseId: 'OLD-1', eventTime: Date.parse('2025-09-02T01:00:00Z'), eventId: 'E-B' });
+    await store.applyBatch(batch(0, 0, [september, event({ caseId: 'OLD-2' }), event({ caseId: 'OLD-3' })]));
+    // Three rows passed recentRows 2: they moved to old in that batch.
+    expect(await rows(store, `SELECT count(*)::INTEGER FROM milestones_p0`)).toEqual([[3]]);
+    expect(await rows(store, `SELECT count(*)::INTEGER FROM milestones_recent_p0`)).toEqual([[0]]);
+    store.close();
+    stores.splice(stores.indexOf(store), 1);
+
+    const { store: again } = await openStore(dir, 2);
+    const august = event({ caseId: 'OLD-1', eventTime: Date.parse('2025-08-30T01:00:00Z'), eventId: 'E-Z', departmentCode: 'ZJT', departmentName: '住房城乡建设厅' });
+    const r = await again.applyBatch(batch(0, 3, [august, event({ caseId: 'OLD-2', eventTime: Date.parse('2025-08-20T00:00:00Z') }), event({ caseId: 'NEW-1' })], Date.parse('2025-10-03T00:00:00Z')));
+    expect(r).toMatchObject({ inserted: 1, replaced: 1, moved: 1, duplicates: 2 });
+    expect(await rows(again, `SELECT case_id, month, event_id, department_code, copies FROM milestones ORDER BY case_id`)).toEqual([
+      ['NEW-1', '2025-08', expect.any(String), 'JTYST', 1],
+      ['OLD-1', '2025-08', 'E-Z', 'ZJT', 2],
+      ['OLD-2', '2025-08', expect.any(String), 'JTYST', 2],
+      ['OLD-3', '2025-08', expect.any(String), 'JTYST', 1],
+    ]);
+    // Updated in place in old; only the new key went to recent.
+    expect(await rows(again, `SELECT case_id FROM milestones_recent_p0`)).toEqual([['NEW-1']]);
+    expect(await rows(again, `SELECT old_month, new_month, old_department_code, new_department_code FROM milestone_moves`)).toEqual([['2025-09', '2025-08', 'JTYST', 'ZJT']]);
+    expect(await rows(again, `SELECT month, department_code, n FROM quality_counts WHERE metric = 'duplicates_dropped' ORDER BY ALL`))
+      .toEqual([['2025-08', 'JTYST', 1n], ['2025-09', 'JTYST', 1n]]);
+  });
+});
+
+describe('LiveStore schema upgrade', () => {
+  it('upgrades a version 2 file (no recent tables): its rows count as old and still deduplicate', async () => {
+    const { store, dir } = await openStore();
+    await store.applyBatch(batch(0, 0, [event({ caseId: 'V2-1' })]));
+    // Make it look like version 2: every row in milestones_p0, no recent tables.
+    await store.connection.run(`INSERT INTO milestones_p0 SELECT * FROM milestones_recent_p0; DROP VIEW milestones; DROP VIEW consultations;
+      DROP TABLE milestones_recent_p0; DROP TABLE consultations_recent_p0; UPDATE store_meta SET value = '2' WHERE key = 'schema_version'`);
+    store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const { store: again } = await openStore(dir);
+    expect(await rows(again, `SELECT value FROM store_meta WHERE key = 'schema_version'`)).toEqual([['3']]);
+    expect(await again.applyBatch(batch(0, 1, [event({ caseId: 'V2-1' }), event({ caseId: 'V2-2' })]))).toMatchObject({ inserted: 1, duplicates: 1 });
+    expect(await rows(again, `SELECT case_id, copies FROM milestones ORDER BY case_id`)).toEqual([['V2-1', 2], ['V2-2', 1]]);
   });
 });
 

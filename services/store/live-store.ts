@@ -17,7 +17,8 @@ import type { BatchResult, PartitionBatch } from './batch.js';
 import { CLEAR_STAGING, closeStaging, STAGING_DDL, stageDeadLetters, stageEvents } from './batch-staging.js';
 import { addQualityCounts, CONSULTATIONS, ENTITIES, mergeEntity, MILESTONES, rankKeyOf } from './dedupe-merge.js';
 import { collectGarbage } from './native-memory.js';
-import { listPartitions, partitionTable, StoreSchema } from './store-schema.js';
+import { buildOldKeyFilter, forEachKeyHash, KEY_HALVES, OldKeyFilter } from './old-key-filter.js';
+import { listPartitions, partitionTable, recentTable, StoreSchema, type PartitionedTable } from './store-schema.js';
 
 export interface LiveStoreOptions {
   /** The DuckDB file; its directory is created if missing. */
@@ -36,6 +37,18 @@ export interface LiveStoreOptions {
   collectGarbageEvery?: number;
   /** Attempts for a transient DuckDB error before giving up with STORE_FAILED. */
   maxAttempts?: number;
+  /**
+   * Rows a partition's recent table (milestones, consultations each) may hold before a batch moves
+   * them to the old table (default 50000). The merge joins recent in full, so this bounds the
+   * per-batch scan; smaller means more frequent (but smaller) moves.
+   */
+  recentRows?: number;
+}
+
+/** Per partition and entity: the old-key filter (null while old is empty) and the recent row count. */
+interface EntityState {
+  filter: OldKeyFilter | null;
+  recentRows: number;
 }
 
 const KNOWN_KINDS = new Set<string>(EVENT_KINDS.filter((k) => k !== 'UNKNOWN'));
@@ -57,6 +70,9 @@ export class LiveStore {
   private readerConn: Promise<DuckDBConnection> | undefined;
   private readerOpen: DuckDBConnection | undefined;
   private readonly offsets = new Map<string, bigint>();
+  /** Key `${table}:${partition}`; rebuilt at open (derived state, never persisted). */
+  private readonly entities = new Map<string, EntityState>();
+  private recentRows = 50_000;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -99,6 +115,13 @@ export class LiveStore {
     logger.info({ path: options.path, memoryLimit: config.memory_limit }, 'live store open');
     const store = new LiveStore(instance, conn, schema, logger, options.maxAttempts ?? 3);
     store.collectGarbageEvery = options.collectGarbageEvery ?? 8;
+    store.recentRows = options.recentRows ?? 50_000;
+    try {
+      await store.loadEntityState();
+    } catch (cause) {
+      store.close();
+      throw new CasepipeError('STORE_FAILED', `cannot read the live store ${options.path}: ${(cause as Error)?.message}`, { cause });
+    }
     return store;
   }
 
@@ -121,12 +144,70 @@ export class LiveStore {
     if (stored !== undefined) {
       logger.warn({ stored, probe }, 'DuckDB hash() or create_sort_key() changed: recomputing key_hash and rank_key');
       for (const p of await listPartitions(conn)) {
-        await conn.run(`UPDATE ${partitionTable('milestones', p)} SET key_hash = hash(case_id, kind), rank_key = ${rankKeyOf(MILESTONES)}`);
-        await conn.run(`UPDATE ${partitionTable('consultations', p)} SET key_hash = hash(department_code, record_id), rank_key = ${rankKeyOf(CONSULTATIONS)}`);
+        for (const t of [partitionTable('milestones', p), recentTable('milestones', p)]) {
+          await conn.run(`UPDATE ${t} SET key_hash = hash(case_id, kind), rank_key = ${rankKeyOf(MILESTONES)}`);
+        }
+        for (const t of [partitionTable('consultations', p), recentTable('consultations', p)]) {
+          await conn.run(`UPDATE ${t} SET key_hash = hash(department_code, record_id), rank_key = ${rankKeyOf(CONSULTATIONS)}`);
+        }
       }
     }
     await conn.run(`INSERT OR REPLACE INTO store_meta VALUES ('key_hash_probe', $probe)`, { probe });
     await conn.run('COMMIT');
+  }
+
+  /** Builds every partition's old-key filters from the old tables and counts the recent rows. */
+  private async loadEntityState(): Promise<void> {
+    const started = performance.now();
+    let keys = 0;
+    let bytes = 0;
+    for (const p of await listPartitions(this.conn)) {
+      for (const spec of ENTITIES) {
+        const state = await this.readEntityState(spec.table, p);
+        keys += state.filter?.count ?? 0;
+        bytes += state.filter?.bytes ?? 0;
+      }
+    }
+    this.logger.info({ keys, filterMB: +(bytes / 2 ** 20).toFixed(1), ms: Math.round(performance.now() - started) }, 'live store old-key filters built');
+  }
+
+  private async readEntityState(table: PartitionedTable, partition: number): Promise<EntityState> {
+    const recentRows = Number((await this.conn.runAndReadAll(`SELECT count(*) FROM ${recentTable(table, partition)}`)).getRows()[0][0]);
+    const filter = await buildOldKeyFilter(this.conn, partitionTable(table, partition), 2 * this.recentRows);
+    const state: EntityState = { filter: filter.count > 0 ? filter : null, recentRows };
+    this.entities.set(`${table}:${partition}`, state);
+    return state;
+  }
+
+  private entityState(table: PartitionedTable, partition: number): EntityState {
+    const key = `${table}:${partition}`;
+    let state = this.entities.get(key);
+    if (!state) {
+      // A partition created in this process: both tables start empty.
+      state = { filter: null, recentRows: 0 };
+      this.entities.set(key, state);
+    }
+    return state;
+  }
+
+  /**
+   * Moves the partition's recent rows to its old table, inside the batch's transaction. The keys go
+   * into the filter first (before COMMIT): if the transaction rolls back they stay as harmless
+   * extras. Past the filter's capacity it is rebuilt, larger, from the old table, which in this
+   * transaction already holds the moved rows.
+   */
+  private async moveRecentToOld(table: PartitionedTable, partition: number, state: EntityState, recentRows: number): Promise<void> {
+    const recent = recentTable(table, partition);
+    const old = partitionTable(table, partition);
+    const filter = state.filter;
+    if (filter && filter.count + recentRows <= filter.capacity) {
+      await forEachKeyHash(this.conn, `SELECT ${KEY_HALVES} FROM ${recent}`, (hi, lo) => filter.add(hi, lo));
+      await this.conn.run(`INSERT INTO ${old} SELECT * FROM ${recent}; DELETE FROM ${recent};`);
+    } else {
+      await this.conn.run(`INSERT INTO ${old} SELECT * FROM ${recent}; DELETE FROM ${recent};`);
+      state.filter = await buildOldKeyFilter(this.conn, old, 2 * this.recentRows);
+    }
+    this.logger.debug({ table, partition, rows: recentRows, filterKeys: state.filter?.count }, 'recent rows moved to old');
   }
 
   /** The connection, for read queries in this process (figures, snapshots). Do not write with it. */
@@ -213,14 +294,23 @@ export class LiveStore {
     await stageDeadLetters(conn, deadLetters);
     const consultations = events.reduce((n, e) => n + (e.event.kind === 'CONSULTED' ? 1 : 0), 0);
     const merged = [];
+    const recentAfter = new Map<EntityState, number>();
     for (const spec of ENTITIES) {
       // Skip an entity with nothing staged: its merge would still scan the partition's table.
       if ((spec === CONSULTATIONS ? consultations : events.length - consultations) === 0) continue;
-      const c = await mergeEntity(conn, spec, partition);
+      const state = this.entityState(spec.table, partition);
+      const filter = state.filter;
+      const c = await mergeEntity(conn, spec, partition, filter ? (hi, lo) => filter.mayContain(hi, lo) : null);
       result.inserted += c.inserted;
       result.replaced += c.replaced;
       result.moved += c.moved;
       merged.push(spec);
+      let recentRows = state.recentRows + c.inserted;
+      if (recentRows > this.recentRows) {
+        await this.moveRecentToOld(spec.table, partition, state, recentRows);
+        recentRows = 0;
+      }
+      recentAfter.set(state, recentRows);
     }
     if (events.length > 0 || deadLetters.length > 0) await addQualityCounts(conn, partition, merged);
     await conn.run(
@@ -230,6 +320,7 @@ export class LiveStore {
     );
     await conn.run('COMMIT');
     this.offsets.set(`${topic}\u0000${partition}`, next);
+    for (const [state, rows] of recentAfter) state.recentRows = rows;
     result.events = events.length;
     result.duplicates = events.length - result.inserted;
     result.deadLetters = deadLetters.length;

@@ -1,10 +1,11 @@
 /**
  * Creates the live store's tables from pipelines/store.sql: the shared tables once, and one
- * `milestones_p<N>` / `consultations_p<N>` pair per Kafka partition. Keeping each partition's rows
- * in their own tables means a batch's dedupe join scans only that partition's history (a DuckDB
- * scan is linear in the table; there is no cheap index, see docs/live-store.md), and a partition's
- * state can be copied out whole when it moves to another worker. The views `milestones` and
- * `consultations` union the partitions, so readers see one table of each.
+ * `milestones_p<N>` / `consultations_p<N>` ("old") and `milestones_recent_p<N>` /
+ * `consultations_recent_p<N>` ("recent") set per Kafka partition. A batch joins only its
+ * partition's small recent tables in full and looks up the big old ones only for the keys an
+ * in-memory filter flags (a DuckDB scan is linear in the table; there is no cheap index, see
+ * docs/live-store.md), and a partition's state can be copied out whole when it moves to another
+ * worker. The views `milestones` and `consultations` union all of them, so readers see one table of each.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,15 +15,33 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const STORE_SQL_FILE = path.join(PROJECT_ROOT, 'pipelines', 'store.sql');
 const PARTITION_MARKER = '-- @partition-tables';
-export const SCHEMA_VERSION = '2';
+export const SCHEMA_VERSION = '3';
+/** Version 2 had no recent tables; it is upgraded in place by creating them (all rows count as old). */
+const UPGRADABLE_VERSIONS = new Set(['2']);
 
 /** Row-level tables that exist once per partition; each has a union view of the same name. */
 export const PARTITIONED_TABLES = ['milestones', 'consultations'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
 
+/**
+ * The partition's "old" table: the large one, looked up only for keys the old-key filter flags
+ * (services/store/old-key-filter.ts). New keys go to the small recent table, which the merge joins
+ * in full, and move here in bulk when it grows past the store's `recentRows`.
+ */
 export function partitionTable(table: PartitionedTable, partition: number): string {
   if (!Number.isInteger(partition) || partition < 0) throw new RangeError(`bad partition ${partition}`);
   return `${table}_p${partition}`;
+}
+
+/** The partition's "recent" table (same columns as the old one). */
+export function recentTable(table: PartitionedTable, partition: number): string {
+  if (!Number.isInteger(partition) || partition < 0) throw new RangeError(`bad partition ${partition}`);
+  return `${table}_recent_p${partition}`;
+}
+
+/** All rows of one partition (old and recent), as a parenthesized query for a FROM clause. */
+export function partitionRows(table: PartitionedTable, partition: number): string {
+  return `(SELECT * FROM ${partitionTable(table, partition)} UNION ALL SELECT * FROM ${recentTable(table, partition)})`;
 }
 
 function readStoreSql(file = STORE_SQL_FILE): { shared: string; perPartition: string } {
@@ -54,14 +73,23 @@ export class StoreSchema {
       `INSERT INTO store_meta VALUES ('schema_version', '${SCHEMA_VERSION}') ON CONFLICT DO NOTHING`,
     );
     const version = (await conn.runAndReadAll(`SELECT value FROM store_meta WHERE key = 'schema_version'`)).getRows()[0]?.[0];
-    if (version !== SCHEMA_VERSION) {
+    if (version !== SCHEMA_VERSION && !UPGRADABLE_VERSIONS.has(String(version))) {
       // The store is derived state: an old layout is rebuilt by replay, not migrated.
       throw new Error(
         `the live store has schema version ${String(version)}, this casepipe writes ${SCHEMA_VERSION}: delete the file and let the worker rebuild it by replaying the topic`,
       );
     }
     this.partitions = new Set(await listPartitions(conn));
+    // Idempotent; on a version 2 file this creates the recent tables.
+    for (const p of this.partitions) await conn.run(this.recentSql(p));
+    if (version !== SCHEMA_VERSION) await conn.run(`UPDATE store_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version'`);
     await this.createViews(conn);
+  }
+
+  private recentSql(partition: number): string {
+    return `${this.sql.perPartition.replaceAll('{p}', `_recent_p${partition}`)}
+      COMMENT ON TABLE ${recentTable('milestones', partition)} IS 'Recent rows of ${partitionTable('milestones', partition)}: new keys land here and move to ${partitionTable('milestones', partition)} in bulk; the milestones view unions both. 近期行:新键先写入此表,批量迁入旧表;视图合并两表。';
+      COMMENT ON TABLE ${recentTable('consultations', partition)} IS 'Recent rows of ${partitionTable('consultations', partition)}: new keys land here and move to ${partitionTable('consultations', partition)} in bulk; the consultations view unions both. 近期行:新键先写入此表,批量迁入旧表;视图合并两表。';`;
   }
 
   has(partition: number): boolean {
@@ -72,6 +100,7 @@ export class StoreSchema {
   async addPartition(conn: DuckDBConnection, partition: number): Promise<void> {
     if (this.partitions.has(partition)) return;
     await conn.run(this.sql.perPartition.replaceAll('{p}', `_p${partition}`));
+    await conn.run(this.recentSql(partition));
     const next = new Set(this.partitions).add(partition);
     await this.createViews(conn, next);
     this.partitions = next;
@@ -85,12 +114,12 @@ export class StoreSchema {
   private async createViews(conn: DuckDBConnection, partitions = this.partitions): Promise<void> {
     const sorted = [...partitions].sort((a, b) => a - b);
     for (const table of PARTITIONED_TABLES) {
-      const parts = [`${table}_template`, ...sorted.map((p) => partitionTable(table, p))];
+      const parts = [`${table}_template`, ...sorted.flatMap((p) => [partitionTable(table, p), recentTable(table, p)])];
       await conn.run(
         `CREATE OR REPLACE VIEW ${table} AS ${parts.map((t) => `SELECT * FROM ${t}`).join(' UNION ALL ')}`,
       );
       await conn.run(
-        `COMMENT ON VIEW ${table} IS 'All partitions of ${table} (union of ${table}_p<N>); columns as in ${table}_template. ${table === 'milestones' ? '全部分区的办件环节' : '全部分区的咨询'}。'`,
+        `COMMENT ON VIEW ${table} IS 'All partitions of ${table} (union of ${table}_p<N> and ${table}_recent_p<N>); columns as in ${table}_template. ${table === 'milestones' ? '全部分区的办件环节' : '全部分区的咨询'}。'`,
       );
     }
   }

@@ -2,6 +2,8 @@
  * Child process of the store benchmark (so its peak RSS is its own): fills a fresh live store with
  * synthetic events in batches and prints one JSON line of measurements to stdout.
  *   node --import tsx tests/bench/store-fill.ts <dir> <events> <batchSize> [partitions] [memoryLimit]
+ * STORE_RECENT_ROWS overrides the store's recentRows (rows per partition's recent table before
+ * they move to old).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +21,8 @@ const total = Number(eventsArg);
 const batchSize = Number(batchArg);
 const partitions = Number(partitionsArg ?? 12);
 fs.rmSync(dir, { recursive: true, force: true });
-const store = await LiveStore.open({ path: path.join(dir, 'live.duckdb'), memoryLimit: memoryLimit ?? '512MB' });
+const recentRows = process.env.STORE_RECENT_ROWS ? Number(process.env.STORE_RECENT_ROWS) : undefined;
+const store = await LiveStore.open({ path: path.join(dir, 'live.duckdb'), memoryLimit: memoryLimit ?? '512MB', recentRows });
 
 // Accumulate per partition and flush a partition when it reaches batchSize, as a consumer would.
 const pending: BatchEvent[][] = Array.from({ length: partitions }, () => []);

@@ -20,7 +20,8 @@ for (const r of syntheticRecords({ seed, count: Number(countArg), duplicateRate:
   list.push({ ...r, offset: String(list.length) });
 }
 
-const store = await LiveStore.open({ path: file, memoryLimit: '256MB' });
+// A small recentRows, so recent rows move to old every few batches and kills land in moves too.
+const store = await LiveStore.open({ path: file, memoryLimit: '256MB', recentRows: 500 });
 const stored = await store.storedOffsets(topic);
 const random = rng(Date.now() % 2 ** 31);
 // Resume a little before the stored offset: the store must leave the overlap out.
