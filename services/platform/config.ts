@@ -23,6 +23,8 @@ const schema = z.object({
   CASEPIPE_DATA_DIR: z.string().min(1).default('.data'),
   CASEPIPE_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, dash, underscore').default(''),
   CASEPIPE_GROUP_ID: z.string().min(1).default('casepipe-worker'),
+  /** How long the group waits for a worker that stopped answering (a crashed one) before moving its partitions. */
+  CASEPIPE_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300000).default(30000),
   CASEPIPE_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   CASEPIPE_STORE_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB').default('512MB'),
   CASEPIPE_LAG_THRESHOLD: z.coerce.number().int().min(0).default(1000),
@@ -48,6 +50,7 @@ export interface Config {
   dataDir: string;
   topicPrefix: string;
   groupId: string;
+  sessionTimeoutMs: number;
   workerPort: number;
   storeMemoryLimit: string;
   lagThreshold: number;
@@ -86,6 +89,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir: path.resolve(cwd, c.CASEPIPE_DATA_DIR),
     topicPrefix: c.CASEPIPE_TOPIC_PREFIX,
     groupId: c.CASEPIPE_GROUP_ID,
+    sessionTimeoutMs: c.CASEPIPE_SESSION_TIMEOUT_MS,
     workerPort: c.CASEPIPE_WORKER_PORT,
     storeMemoryLimit: c.CASEPIPE_STORE_MEMORY_LIMIT,
     lagThreshold: c.CASEPIPE_LAG_THRESHOLD,

@@ -55,6 +55,8 @@ export interface StreamWorkerOptions {
   /** Called when kafkajs gives up (CRASH without restart): the process should exit non-zero. */
   onFatal?: (err: Error) => void;
   maxBytesPerPartition?: number;
+  /** How long the group waits for a silent member (a crashed worker) before reassigning its partitions. */
+  sessionTimeoutMs?: number;
   /** Partition batches in flight at once (default 3); their store transactions still take turns. */
   partitionsConcurrently?: number;
 }
@@ -80,8 +82,8 @@ export class StreamWorker {
       groupId: opts.groupId,
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 6)),
       retry: {
         retries: 10,
         initialRetryTime: 300,

@@ -95,6 +95,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     topic: opts.topics.caseEvents,
     deadLetterTopic: opts.topics.deadLetters,
     groupId: config.groupId,
+    sessionTimeoutMs: config.sessionTimeoutMs,
     onFatal: (err) => {
       logger.fatal({ err }, 'stream worker cannot continue; exiting so a supervisor restarts it');
       process.exit(1);
@@ -156,19 +157,26 @@ function startSchedule(running: RunningWorker, config: Config, logger: Logger): 
   return scheduler;
 }
 
-/** For the CLI: run until SIGTERM/SIGINT, then finish the batch, commit and exit 0. */
+/**
+ * For the CLI: run until SIGTERM/SIGINT, then finish the batch, commit and exit 0. The handlers are in
+ * place before anything starts, so a signal during start-up also ends in a clean stop.
+ */
 export async function runWorkerUntilSignalled(opts: WorkerProcessOptions): Promise<void> {
+  let signalled: NodeJS.Signals | undefined;
+  let wake: (() => void) | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signalled = sig;
+    wake?.();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   const running = await startWorkerProcess(opts);
-  await new Promise<void>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      opts.logger.info({ signal: sig }, 'signal received');
-      running.stop().then(resolve, (err) => {
-        opts.logger.error({ err }, 'error while stopping');
-        process.exitCode = 1;
-        resolve();
-      });
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  if (signalled === undefined) await new Promise<void>((resolve) => (wake = resolve));
+  opts.logger.info({ signal: signalled }, 'signal received');
+  try {
+    await running.stop();
+  } catch (err) {
+    opts.logger.error({ err }, 'error while stopping');
+    process.exitCode = 1;
+  }
 }

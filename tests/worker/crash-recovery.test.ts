@@ -42,6 +42,8 @@ describe('crash recovery', () => {
       CASEPIPE_WORKER_PORT: String(port),
       LOG_LEVEL: 'warn',
       CASEPIPE_SCHEDULE: 'off',
+      // A SIGKILLed member never leaves the group: the next one waits this long for its partitions.
+      CASEPIPE_SESSION_TIMEOUT_MS: '6000',
     };
     const startWorker = (): ChildProcess => spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     const progress = async (): Promise<number | undefined> => {
@@ -58,13 +60,25 @@ describe('crash recovery', () => {
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const killedAt: (number | undefined)[] = [];
     try {
+      let before = 0;
       for (let kill = 0; kill < 5; kill++) {
         const child = startWorker();
         const exited = new Promise((r) => child.once('exit', r));
-        await sleep(2500 + random() * 2500);
-        killedAt.push(await progress());
+        // Kill while it works: once it has stored a batch beyond the last kill, after a random pause
+        // (the process may be anywhere: decoding, in a DuckDB transaction, committing offsets).
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const done = await progress();
+          if (done !== undefined && (done > before || done >= high)) break;
+          if (Date.now() > deadline) break;
+          await sleep(20);
+        }
+        await sleep(random() * 400);
+        const at = await progress();
+        killedAt.push(at);
         child.kill('SIGKILL');
         await exited;
+        before = at ?? before;
       }
       const child = startWorker();
       let stderr = '';
@@ -81,8 +95,8 @@ describe('crash recovery', () => {
       await admin.disconnect();
     }
 
-    // Some kills must have landed mid-run, or the test proves nothing.
-    expect(killedAt.filter((n) => n !== undefined && n > 0 && n < high).length).toBeGreaterThanOrEqual(1);
+    // The kills must have landed mid-run, or the test proves nothing.
+    expect({ killedAt, midRun: killedAt.filter((n) => n !== undefined && n > 0 && n < high).length }).toMatchObject({ midRun: 5 });
     const store = await LiveStore.open({ path: liveStorePath(p.config), logger: silentLogger() });
     try {
       expect(await store.figures('2025-08')).toEqual(generated.truth.figures);
@@ -90,5 +104,5 @@ describe('crash recovery', () => {
       store.close();
       p.cleanup();
     }
-  });
+  }, 300_000);
 });
