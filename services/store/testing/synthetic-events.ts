@@ -4,18 +4,10 @@
  */
 import type { CaseEvent, Channel, DeliveryMethod } from '../../contract/case-event.js';
 import type { BatchEvent, PartitionBatch } from '../batch.js';
+import { mulberry32 } from '../../demo/month-generator.js';
 
-/** mulberry32: a small seeded PRNG. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the generator's seeded PRNG. */
+export const rng = mulberry32;
 
 /** The Kafka partitioner stand-in: FNV-1a of the key. */
 export function partitionOf(key: string, partitions: number): number {
