@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type { Config } from '../platform/config.js';
 import { createKafka } from '../platform/kafka-client.js';
 import type { Logger } from '../platform/logger.js';
@@ -103,7 +103,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       bar.stop();
       await producer.disconnect();
     }
-    await waitUntilCaughtUp(kafka, admin, topics.caseEvents, () => worker!.store.storedOffsets(topics.caseEvents), opts.progress, print);
+    await waitUntilCaughtUp(admin, topics.caseEvents, () => worker!.store.storedOffsets(topics.caseEvents), opts.progress, print);
 
     const snapshot = await worker.snapshot(month);
     const figures = JSON.parse(fs.readFileSync(path.join(snapshot.folder, 'figures.json'), 'utf8')) as MonthFigures;
@@ -155,7 +155,6 @@ async function deleteTopics(admin: Admin, topics: string[]): Promise<void> {
 }
 
 async function waitUntilCaughtUp(
-  _kafka: Kafka,
   admin: Admin,
   topic: string,
   stored: () => Promise<Map<number, bigint | string>>,
