@@ -109,7 +109,6 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const figures = JSON.parse(fs.readFileSync(path.join(snapshot.folder, 'figures.json'), 'utf8')) as MonthFigures;
     const paragraph = renderOverviewParagraph(figures);
     const deadLettersByReason: Record<string, number> = {};
-    const quality = JSON.parse(fs.readFileSync(path.join(snapshot.folder, 'manifest.json'), 'utf8')) as { rowCounts: Record<string, number> };
     const dl = await querySnapshot(path.join(snapshot.folder, 'snapshot.duckdb'), 'SELECT reason, sum(count)::BIGINT AS n FROM dead_letters GROUP BY reason ORDER BY reason');
     for (const r of dl.rows) deadLettersByReason[String(r.reason)] = Number(r.n);
 
@@ -121,7 +120,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const metric = (name: string) => Number(metrics.rows.find((r) => r.metric === name)?.n ?? 0);
     print('Data quality (数据质量):');
     print(`  events read ${metric('events_read')}, duplicates dropped ${metric('duplicates_dropped')}, late events ${metric('late_events')}`);
-    print(`  stored: milestones ${quality.rowCounts.milestones}, consultations ${quality.rowCounts.consultations}`);
+    print(`  stored: milestones ${snapshot.manifest.rowCounts.milestones}, consultations ${snapshot.manifest.rowCounts.consultations}`);
     print(`  dead letters by reason: ${Object.entries(deadLettersByReason).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`);
     print('');
     print(`Snapshot ${month} v${snapshot.version}${snapshot.created ? '' : ' (unchanged, kept)'}: ${snapshot.folder}`);
