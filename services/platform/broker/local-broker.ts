@@ -242,10 +242,13 @@ export class LocalBroker {
   private formatStorage(): void {
     const p = this.paths;
     if (fs.existsSync(path.join(p.data, 'meta.properties'))) return;
-    const clusterId = randomBytes(16).toString('base64url');
+    // A Kafka cluster id is 16 random bytes in base64url. Like Kafka's own Uuid.randomUuid, never start
+    // it with '-': the storage tool's argument parser would read it as an option (1 start in 64 failed).
+    let clusterId = randomBytes(16).toString('base64url');
+    while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
     const r = spawnSync(
       this.opts.javaCommand,
-      ['-cp', `${p.libs}/*`, `-Dlog4j2.configurationFile=${path.join(INFRA_KAFKA, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', p.properties],
+      ['-cp', `${p.libs}/*`, `-Dlog4j2.configurationFile=${path.join(INFRA_KAFKA, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', p.properties],
       { encoding: 'utf8' },
     );
     if (r.status !== 0) {
