@@ -210,7 +210,9 @@ export class StreamWorker {
 
     this.consecutiveFailures = 0;
     const m = this.opts.metrics;
-    for (const e of work.events) m.eventsCounted.inc({ kind: e.event.kind });
+    const byKind = new Map<string, number>();
+    for (const e of work.events) byKind.set(e.event.kind, (byKind.get(e.event.kind) ?? 0) + 1);
+    for (const [kind, n] of byKind) m.eventsCounted.inc({ kind }, n);
     m.duplicatesDropped.inc(result.duplicates);
     m.lateEvents.inc(result.late);
     m.lag.set({ topic, partition: String(partition) }, Number(BigInt(batch.highWatermark) - (last + 1n)));
