@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { isMonth } from '../../contract/month.js';
 import { runDemo } from '../../demo/run-demo.js';
 import { CasepipeError } from '../../platform/errors.js';
 import type { CliContext } from '../context.js';
+import { monthOption } from '../live-store-access.js';
 
 export function registerDemoCommand(program: Command, ctx: CliContext): void {
   program
@@ -12,7 +12,6 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
     .option('--seed <N>', 'generator seed', '20250926')
     .option('--reuse', "keep the previous demo run's topics and data instead of resetting them")
     .action(async (opts: { month: string; seed: string; reuse?: boolean }) => {
-      if (!isMonth(opts.month)) throw new CasepipeError('CONFIG_INVALID', `--month must be YYYY-MM, got ${JSON.stringify(opts.month)}`);
       const seed = Number(opts.seed);
       if (!Number.isInteger(seed)) throw new CasepipeError('CONFIG_INVALID', `--seed must be a whole number, got ${JSON.stringify(opts.seed)}`);
       // The demo's output is the report; the worker's per-record warnings would drown it.
@@ -21,7 +20,7 @@ export function registerDemoCommand(program: Command, ctx: CliContext): void {
         config: ctx.config,
         logger: ctx.logger,
         brokers: await ctx.brokers(),
-        month: opts.month,
+        month: monthOption(opts.month),
         seed,
         reuse: opts.reuse,
         progress: process.stdout.isTTY,

@@ -1,21 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { isMonth } from '../../contract/month.js';
 import { CasepipeError } from '../../platform/errors.js';
 import { createKafka } from '../../platform/kafka-client.js';
-import { LiveStore } from '../../store/live-store.js';
 import { listMonths, listVersions, readManifest, versionFolder } from '../../snapshot/snapshot-folder.js';
 import { formatQueryResult, querySnapshot, snapshotDatabase, type QueryFormat } from '../../snapshot/snapshot-query.js';
 import { snapshotRunner, snapshotsDir } from '../../snapshot/snapshot-runner.js';
 import type { SnapshotOutcome } from '../../snapshot/monthly-snapshot.js';
-import { liveStorePath } from '../../worker/worker-process.js';
 import type { CliContext } from '../context.js';
-
-function month(value: string): string {
-  if (!isMonth(value)) throw new CasepipeError('CONFIG_INVALID', `--month must be YYYY-MM, got ${JSON.stringify(value)}`);
-  return value;
-}
+import { monthOption, withLiveStore } from '../live-store-access.js';
 
 function version(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -31,7 +24,7 @@ export function registerSnapshotCommands(program: Command, ctx: CliContext): voi
     .requiredOption('--month <YYYY-MM>', 'calendar month in China Standard Time')
     .option('--json', 'print the outcome as JSON')
     .action(async (opts: { month: string; json?: boolean }) => {
-      const outcome = await runSnapshot(ctx, month(opts.month));
+      const outcome = await runSnapshot(ctx, monthOption(opts.month));
       if (opts.json) console.log(JSON.stringify(outcome, null, 2));
       else
         console.log(
@@ -67,7 +60,7 @@ export function registerSnapshotCommands(program: Command, ctx: CliContext): voi
     .option('--version <N>', 'snapshot version (default: the latest)')
     .option('--format <md|xlsx|json>', 'md prints the report, xlsx prints the workbook path, json the figures', 'md')
     .action((opts: { month: string; version?: string; format: string }) => {
-      const { file } = snapshotDatabase(snapshotsDir(ctx.config), month(opts.month), version(opts.version));
+      const { file } = snapshotDatabase(snapshotsDir(ctx.config), monthOption(opts.month), version(opts.version));
       const folder = path.dirname(file);
       if (opts.format === 'md') process.stdout.write(fs.readFileSync(path.join(folder, 'report.md'), 'utf8'));
       else if (opts.format === 'xlsx') console.log(path.join(folder, 'report.xlsx'));
@@ -84,26 +77,15 @@ export function registerSnapshotCommands(program: Command, ctx: CliContext): voi
     .argument('<sql>', 'the SQL to run')
     .action(async (sql: string, opts: { month: string; version?: string; format: string }) => {
       if (!['table', 'csv', 'json'].includes(opts.format)) throw new CasepipeError('CONFIG_INVALID', `--format must be table, csv or json`);
-      const { file } = snapshotDatabase(snapshotsDir(ctx.config), month(opts.month), version(opts.version));
+      const { file } = snapshotDatabase(snapshotsDir(ctx.config), monthOption(opts.month), version(opts.version));
       console.log(formatQueryResult(await querySnapshot(file, sql), opts.format as QueryFormat));
     });
 }
 
-/** Asks the running worker (it holds the store); opens the store itself when no worker runs. */
-async function runSnapshot(ctx: CliContext, m: string): Promise<SnapshotOutcome> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${ctx.config.workerPort}/snapshots?month=${m}`, { method: 'POST', signal: AbortSignal.timeout(600_000) });
-    const body = (await res.json()) as SnapshotOutcome & { code?: string; message?: string };
-    if (!res.ok) throw new CasepipeError('SNAPSHOT_FAILED', `the worker answered ${res.status}: ${body.code}: ${body.message}`);
-    return body;
-  } catch (err) {
-    if (err instanceof CasepipeError) throw err;
-  }
-  const store = await LiveStore.open({ path: liveStorePath(ctx.config), memoryLimit: ctx.config.storeMemoryLimit, logger: ctx.logger });
-  try {
+/** Through the running worker (it holds the store and runs the schedule); on the store file when none runs. */
+function runSnapshot(ctx: CliContext, m: string): Promise<SnapshotOutcome> {
+  return withLiveStore(ctx, { route: `/snapshots?month=${m}`, method: 'POST', timeoutMs: 600_000, failure: 'SNAPSHOT_FAILED' }, async (store) => {
     const kafka = ctx.config.kafka.brokers ? createKafka(ctx.config, ctx.config.kafka.brokers, ctx.logger) : await ctx.kafka().catch(() => undefined);
-    return await snapshotRunner({ store, config: ctx.config, topic: ctx.topics.caseEvents, kafka, logger: ctx.logger })(m);
-  } finally {
-    await store.close();
-  }
+    return snapshotRunner({ store, config: ctx.config, topic: ctx.topics.caseEvents, kafka, logger: ctx.logger })(m);
+  });
 }

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { isMonth } from '../../contract/month.js';
 import { FIGURE_KEYS, FIGURE_LABELS, type MonthFigures } from '../../figures/window-figures.js';
-import { CasepipeError } from '../../platform/errors.js';
-import { LiveStore } from '../../store/live-store.js';
-import { liveStorePath, runWorkerUntilSignalled } from '../../worker/worker-process.js';
+import { runWorkerUntilSignalled } from '../../worker/worker-process.js';
+import { monthOption, withLiveStore } from '../live-store-access.js';
 import type { CliContext } from '../context.js';
 
 export function registerWorkerCommands(program: Command, ctx: CliContext): void {
@@ -20,32 +18,14 @@ export function registerWorkerCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--month <YYYY-MM>', 'calendar month in China Standard Time')
     .option('--json', 'print JSON')
     .action(async (opts: { month: string; json?: boolean }) => {
-      if (!isMonth(opts.month)) throw new CasepipeError('CONFIG_INVALID', `--month must be YYYY-MM, got ${JSON.stringify(opts.month)}`);
-      const figures = await liveFigures(ctx, opts.month);
+      const figures = await liveFigures(ctx, monthOption(opts.month));
       console.log(opts.json ? JSON.stringify(figures, null, 2) : formatFigures(figures));
     });
 }
 
-/**
- * Through the running worker's admin endpoint when it runs (it holds the store file); directly from the
- * store file when it does not. Never both processes on the file.
- */
-export async function liveFigures(ctx: CliContext, month: string): Promise<MonthFigures> {
-  const url = `http://127.0.0.1:${ctx.config.workerPort}/figures?month=${month}`;
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
-    if (res.ok) return (await res.json()) as MonthFigures;
-    throw new CasepipeError('STORE_FAILED', `the worker answered ${res.status}: ${await res.text()}`);
-  } catch (err) {
-    if (err instanceof CasepipeError) throw err;
-    // Nothing listens: no worker runs, so the file is free.
-  }
-  const store = await LiveStore.open({ path: liveStorePath(ctx.config), memoryLimit: ctx.config.storeMemoryLimit, logger: ctx.logger });
-  try {
-    return await store.figures(month);
-  } finally {
-    await store.close();
-  }
+/** The month's figures from the live store, through the running worker when there is one. */
+export function liveFigures(ctx: CliContext, month: string): Promise<MonthFigures> {
+  return withLiveStore(ctx, { route: `/figures?month=${month}`, method: 'GET', timeoutMs: 30_000, failure: 'STORE_FAILED' }, (store) => store.figures(month));
 }
 
 export function formatFigures(f: MonthFigures): string {
