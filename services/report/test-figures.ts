@@ -1,17 +1,9 @@
 /** August 2025 as published (shared/reference/window-monthly-report-2025-08.md), for the report's tests. */
 import type { MonthFigures, WindowFigures } from '../figures/window-figures.js';
 import type { ReportInput } from './report-input.js';
+import { AUGUST_2025_PUBLISHED } from '../figures/reference-2025-08.js';
 
-export const AUGUST_2025_TOTAL: WindowFigures = {
-  totalHandled: 52500,
-  fullOnlineReceived: 50900,
-  fullOnlineCompleted: 52200,
-  windowReceived: 1600,
-  windowDelivered: 3400,
-  mailed: 800,
-  phoneConsultations: 1093,
-  onsiteConsultations: 4811,
-};
+export const AUGUST_2025_TOTAL: WindowFigures = { ...AUGUST_2025_PUBLISHED };
 
 /** Splits the August total over four departments so that the rows add up to the total. */
 export function august2025(): MonthFigures {
