@@ -101,10 +101,9 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
     const lag = await opts.lag();
     const copied = await copyMonthOut(month, tmp, opts);
     phase('copy');
-    const figures = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, opts.lagThreshold, phase, opts.memoryLimit);
-
     const provisionalReason =
       lag.total === null ? 'the worker lag could not be measured' : lag.total > opts.lagThreshold ? `${lag.total} records were not yet counted (threshold ${opts.lagThreshold})` : null;
+    const figures = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, provisionalReason !== null, phase, opts.memoryLimit);
     const diff = previous === undefined ? [] : diffMonthFigures(readFigures(opts.snapshotsDir, month, previous), figures);
     // A provisional version is superseded by the first complete one even when no figure changed.
     const previousProvisional = previous !== undefined && readManifest(opts.snapshotsDir, month, previous).provisional;
@@ -280,7 +279,7 @@ async function finishSnapshotDatabase(
   version: number,
   now: Date,
   lag: LagReading,
-  lagThreshold: number,
+  provisional: boolean,
   phase: (name: string) => void = () => undefined,
   memoryLimit = '512MB',
 ): Promise<MonthFigures> {
@@ -311,7 +310,6 @@ async function finishSnapshotDatabase(
       FIGURE_KEYS.map((k) => `(${sqlString(d.departmentCode)}, ${sqlString(d.departmentName)}, ${sqlString(k)}, ${sqlString(FIGURE_LABELS[k].zh)}, ${d.figures[k]})`),
     );
     if (deptRows.length > 0) await conn.run(`INSERT INTO figures_by_department VALUES ${deptRows.join(', ')}`);
-    const provisional = lag.total === null || lag.total > lagThreshold;
     await conn.run(`
       CREATE TABLE snapshot_info AS SELECT
         ${sqlString(month)} AS month, ${version} AS version, ${sqlString(now.toISOString())}::TIMESTAMPTZ AS created_at,
