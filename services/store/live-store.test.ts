@@ -229,6 +229,35 @@ describe('LiveStore recent and old rows', () => {
       .toEqual(states[0]);
   }, 300_000);
 
+  it('applies batches of different partitions at once on several writers, with the same result as one by one', async () => {
+    const records: SyntheticRecord[] = [...syntheticRecords({ seed: 31, count: 2400, duplicateRate: 0.35 })];
+    const reference = referenceDedupe(records.map((r) => r.event));
+    const batches = toBatches(shuffled(records, 5), { topic: 'case-events', partitions: 6, minBatch: 20, maxBatch: 120, seed: 3 });
+    const state = async (store: LiveStore) => ({
+      milestones: await rows(store, MILESTONE_STATE),
+      consultations: await rows(store, CONSULTATION_STATE),
+      quality: await rows(store, QUALITY_STATE),
+      offsets: await rows(store, `SELECT partition, next_offset FROM partition_offsets ORDER BY partition`),
+    });
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-store-'));
+    dirs.push(d);
+    // recentRows 9: partitions move rows to old while other partitions' batches are in flight.
+    const concurrent = await LiveStore.open({ path: path.join(d, 'live.duckdb'), memoryLimit: '256MB', threads: 1, recentRows: 9, writers: 3 });
+    stores.push(concurrent);
+    expect(concurrent.writerCount).toBe(3);
+    // Every partition's batches in order, the partitions interleaved freely (as the worker does).
+    const queues = new Map<number, PartitionBatch[]>();
+    for (const b of batches) queues.set(b.partition, [...(queues.get(b.partition) ?? []), b]);
+    await Promise.all([...queues.values()].map(async (queue) => {
+      for (const b of queue) await concurrent.applyBatch(b);
+    }));
+    const { store: sequential } = await openStore(undefined, 9);
+    for (const b of batches) await sequential.applyBatch(b);
+    const got = await state(concurrent);
+    expect(got.milestones.length + got.consultations.length).toBe(reference.size);
+    expect(got).toEqual(await state(sequential));
+  }, 120_000);
+
   it('rebuilds the old-key filter at reopen: a copy of an old key is still a duplicate', async () => {
     const { store, dir } = await openStore(undefined, 2);
     const september = event({ caseId: 'OLD-1', eventTime: Date.parse('2025-09-02T01:00:00Z'), eventId: 'E-B' });

@@ -73,8 +73,6 @@ export class StreamWorker {
   private running = false;
   private highWatermarks = new Map<number, bigint>();
   private consecutiveFailures = 0;
-  /** The store has one writing connection: batches of different partitions take turns on it. */
-  private storeTurn: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: StreamWorkerOptions) {
     this.log = opts.logger.child({ component: 'stream-worker' });
@@ -146,8 +144,8 @@ export class StreamWorker {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // While one partition's batch is in the DuckDB transaction (native threads), the next one is
-      // decoded and validated on the JavaScript thread.
+      // While partition batches are in DuckDB transactions (native threads, one per store writer),
+      // the next one is decoded and validated on the JavaScript thread.
       partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 3,
       eachBatch: (payload) => this.onBatch(payload),
     });
@@ -185,8 +183,10 @@ export class StreamWorker {
 
     const work: PartitionBatch = { topic, partition, nextOffset: String(last + 1n), events: [], deadLetters: [] };
     const toDeadLetter: DeadLetterMessage[] = [];
+    // Only a batch that starts below the stored offset (a replay) needs each offset compared.
+    const replay = first < stored;
     for (const message of batch.messages) {
-      if (BigInt(message.offset) < stored) continue;
+      if (replay && BigInt(message.offset) < stored) continue;
       this.classify(topic, partition, message, work, toDeadLetter);
     }
     this.opts.metrics.recordsRead.inc({ topic, partition: String(partition) }, work.events.length + work.deadLetters.length);
@@ -198,7 +198,9 @@ export class StreamWorker {
     }
 
     const applyStart = process.hrtime.bigint();
-    const result = await this.inStoreTurn(() => this.opts.store.applyBatch(work));
+    // The store applies batches of different partitions on its own writer connections, queueing
+    // the rest; kafkajs never hands out two batches of one partition at once.
+    const result = await this.opts.store.applyBatch(work);
     this.opts.metrics.storeApplySeconds.observe(Number(process.hrtime.bigint() - applyStart) / 1e9);
     this.next.set(partition, last + 1n);
 
@@ -219,12 +221,6 @@ export class StreamWorker {
     m.storedOffset.set({ topic, partition: String(partition) }, Number(last + 1n));
     m.lastBatchAt.setToCurrentTime();
     m.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-  }
-
-  private inStoreTurn<T>(fn: () => Promise<T>): Promise<T> {
-    const turn = this.storeTurn.then(fn, fn);
-    this.storeTurn = turn.catch(() => undefined);
-    return turn;
   }
 
   private classify(topic: string, partition: number, message: KafkaMessage, work: PartitionBatch, dlq: DeadLetterMessage[]): void {
