@@ -45,6 +45,8 @@ function* benchEvents(n: number): Generator<{ key: string; value: Buffer }> {
   }
 }
 
+const cpuSeconds = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1e6;
+
 export async function benchWorker(n = 1_000_000): Promise<BenchResult[]> {
   const logger = silentLogger();
   const base = loadConfig();
@@ -82,6 +84,7 @@ export async function benchWorker(n = 1_000_000): Promise<BenchResult[]> {
   await raw.subscribe({ topic: topics.caseEvents, fromBeginning: true });
   let seen = 0;
   const rawStart = Date.now();
+  const rawCpu = process.cpuUsage();
   await new Promise<void>((resolve, reject) => {
     raw
       .run({
@@ -93,12 +96,14 @@ export async function benchWorker(n = 1_000_000): Promise<BenchResult[]> {
       .catch(reject);
   });
   const rawSeconds = (Date.now() - rawStart) / 1000;
+  const rawCpuSeconds = cpuSeconds(process.cpuUsage(rawCpu));
   await raw.disconnect();
 
   // The worker: decode, validate, dedupe, store with offsets, in one process like production.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-bench-worker-'));
   const config = { ...base, dataDir, topicPrefix: prefix, groupId: `${prefix}worker`, schedule: { ...base.schedule, enabled: false } };
   const workerStart = Date.now();
+  const workerCpu = process.cpuUsage();
   const running = await startWorkerProcess({ config, logger, brokers, topics, port: null });
   for (;;) {
     const stored = await running.store.storedOffsets(topics.caseEvents);
@@ -107,6 +112,7 @@ export async function benchWorker(n = 1_000_000): Promise<BenchResult[]> {
     await new Promise((r) => setTimeout(r, 50));
   }
   const workerSeconds = (Date.now() - workerStart) / 1000;
+  const workerCpuSeconds = cpuSeconds(process.cpuUsage(workerCpu));
   const milestones = Number((await running.store.figures('2025-08')).total.fullOnlineReceived);
   // Where the worker's time goes: the store transaction's share of the batch handling.
   const sum = async (name: string) => {
@@ -121,12 +127,23 @@ export async function benchWorker(n = 1_000_000): Promise<BenchResult[]> {
   await admin.disconnect();
 
   const workerRate = Math.round(n / workerSeconds);
+  const cores = os.availableParallelism();
+  // The ceiling any worker could reach here: all its CPU spread perfectly over every core.
+  const ceiling = Math.min(100, Math.round((rawSeconds / (workerCpuSeconds / cores)) * 100));
+  const perEvent = (s: number) => +((s / n) * 1e6).toFixed(1);
   const rawRate = Math.round(n / rawSeconds);
   return [
     { name: 'publish (kafkajs producer, acks=1)', value: Math.round(n / publishSeconds), unit: 'events/s', note: `${n} events` },
     { name: 'raw kafkajs consumer', value: rawRate, unit: 'events/s', note: `${n} events, ${rawSeconds.toFixed(1)} s incl. group join` },
     { name: 'stream worker (decode, validate, dedupe, DuckDB + offsets)', value: workerRate, unit: 'events/s', note: `${n} events, ${workerSeconds.toFixed(1)} s incl. group join; ${milestones} full-online receptions` },
     { name: 'worker / raw consumer', value: Math.round((workerRate / rawRate) * 100), unit: '%', note: 'target ≥ 60%' },
+    { name: 'CPU per event, raw consumer (all threads)', value: perEvent(rawCpuSeconds), unit: 'µs', note: `${rawCpuSeconds.toFixed(1)} CPU-s in ${rawSeconds.toFixed(1)} s` },
+    {
+      name: 'CPU per event, worker (all threads)',
+      value: perEvent(workerCpuSeconds),
+      unit: 'µs',
+      note: `${workerCpuSeconds.toFixed(1)} CPU-s in ${workerSeconds.toFixed(1)} s; spread perfectly over ${cores} cores it would still be at most ${ceiling}% of the raw consumer`,
+    },
     {
       name: 'share of batch time in the DuckDB transaction',
       value: Math.round((applySeconds / batchSeconds) * 100),
