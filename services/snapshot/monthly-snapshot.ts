@@ -176,6 +176,13 @@ const COPIED_TABLES = ['milestones', 'consultations', 'case_durations', 'quality
 
 /** Parquet codec of the table copies (measured with tests/bench/snapshot.bench.ts). */
 const PARQUET_COMPRESSION = 'zstd';
+/**
+ * Distinct values past which a column chunk is written without a dictionary. DuckDB's default lets
+ * a column of ids (one value per row) fill a large dictionary before giving up on it; at 1000 the
+ * month's milestones were written in 4.3-4.8 s instead of 5.6-6.8 s, the same 134 MiB (the
+ * low-cardinality columns keep their dictionaries).
+ */
+const PARQUET_DICTIONARY_LIMIT = 1000;
 
 /**
  * Text columns with a value per row; the others (kind, channel, department, item code...) repeat a few
@@ -203,7 +210,7 @@ async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptio
   const m = sqlString(month);
   const copy = (table: (typeof COPIED_TABLES)[number], select: string, ordered = true) =>
     conn.run(
-      `COPY (${select}) TO ${sqlString(parquetFile(folder, table))} (FORMAT parquet, COMPRESSION ${PARQUET_COMPRESSION}${ordered ? '' : ', PRESERVE_ORDER false'})`,
+      `COPY (${select}) TO ${sqlString(parquetFile(folder, table))} (FORMAT parquet, COMPRESSION ${PARQUET_COMPRESSION}, DICTIONARY_SIZE_LIMIT ${PARQUET_DICTIONARY_LIMIT}${ordered ? '' : ', PRESERVE_ORDER false'})`,
     );
   try {
     try {

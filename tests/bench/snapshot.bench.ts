@@ -145,6 +145,7 @@ export async function benchSnapshot(options: SnapshotBenchOptions = {}): Promise
     const records: Record<string, unknown>[] = [];
     const logger = createLogger({ level: 'info' }, { write: (line: string) => records.push(JSON.parse(line)) });
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const outcome = await snapshotMonth(MONTH, {
       connect: () => store.connect(),
       snapshotsDir: path.join(dir, 'snapshots'),
@@ -154,12 +155,14 @@ export async function benchSnapshot(options: SnapshotBenchOptions = {}): Promise
       logger,
     });
     const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    const cpuSeconds = (used.user + used.system) / 1e6;
     const phases = records.find((r) => r.msg === 'snapshot written')?.phasesMs as Record<string, number> | undefined;
     const bytes = outcome.manifest.files.reduce((s, f) => s + f.bytes, 0);
     const breakdown = phases ? Object.entries(phases).map(([k, v]) => `${k} ${(v / 1000).toFixed(2)} s`).join(', ') : 'no phase timings logged';
     const note =
       `${Number(counts.in_month).toLocaleString('en-US')} rows in ${MONTH} of ${Number(counts.total).toLocaleString('en-US')} in the store, ${PARTITIONS} partitions, memory_limit ${memoryLimit}; ` +
-      `${breakdown}; ${(bytes / 2 ** 20).toFixed(0)} MiB written; fill ${(fillMs / 1000).toFixed(1)} s; target ≤ 5 s`;
+      `${breakdown}; ${cpuSeconds.toFixed(1)} CPU-s on ${os.availableParallelism()} cores; ${(bytes / 2 ** 20).toFixed(0)} MiB written; fill ${(fillMs / 1000).toFixed(1)} s; target ≤ 5 s`;
     if (options.keep) console.error(`[bench] store kept in ${dir}`);
     return [{ name: 'snapshot of a 10M-event month', value: +(ms / 1000).toFixed(2), unit: 's', note }];
   } finally {
