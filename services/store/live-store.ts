@@ -1,5 +1,5 @@
 /**
- * The live store: the stream worker's DuckDB file. One writer (this process), one connection.
+ * The live store: the stream worker's DuckDB file. One writing process (this one), a few writer connections.
  * `applyBatch` is the whole exactly-once step: in one transaction it leaves out records below the
  * partition's stored next offset, merges the rest (services/store/dedupe-merge.ts), adds the quality
  * counters and stores the partition's new next offset. See docs/live-store.md.

@@ -57,7 +57,7 @@ export interface StreamWorkerOptions {
   maxBytesPerPartition?: number;
   /** How long the group waits for a silent member (a crashed worker) before reassigning its partitions. */
   sessionTimeoutMs?: number;
-  /** Partition batches in flight at once (default 3); their store transactions still take turns. */
+  /** Partition batches in flight at once (default 3); the store applies as many at once as it has writers (2). */
   partitionsConcurrently?: number;
 }
 
