@@ -61,18 +61,9 @@ interface EntityState {
 const KNOWN_KINDS = new Set<string>(EVENT_KINDS.filter((k) => k !== 'UNKNOWN'));
 const TRANSIENT = /conflict|could not set lock|resource temporarily unavailable|interrupted/i;
 
-/** DuckDB size settings such as '256MB' or '1GiB', in bytes. */
-function parseSize(size: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?\s*$/i.exec(size);
-  if (!m) return 256 * 2 ** 20;
-  const unit = (m[2] ?? 'B').toLowerCase();
-  const scale: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30 };
-  return Number(m[1]) * scale[unit];
-}
-
 /**
- * A cheap test for "offset < stored" on kafkajs' offsets, decimal strings without leading zeros:
- * shorter is smaller, equal lengths compare as text. Offsets that pass go into the batch as they are.
+ * "offset < stored" for kafkajs' offsets, decimal strings without leading zeros: shorter is smaller,
+ * equal lengths compare as text.
  */
 function offsetBelow(stored: bigint): (offset: string) => boolean {
   if (stored <= 0n) return () => false;
@@ -102,12 +93,9 @@ export class LiveStore {
   private readonly writers: DuckDBConnection[] = [];
   private readonly idleWriters: DuckDBConnection[] = [];
   private readonly waitingForWriter: ((conn: DuckDBConnection) => void)[] = [];
-  /** Partition creation (DDL) and checkpoints take turns; a checkpoint also holds every writer. */
+  /** Partition creation (DDL) takes turns; an explicit checkpoint holds every writer. */
   private ddlTurn: Promise<unknown> = Promise.resolve();
   private exclusiveTurn: Promise<unknown> = Promise.resolve();
-  private walLimitBytes = 256 * 2 ** 20;
-  private checkpointing: Promise<void> | undefined;
-  private nextCheckpointAttempt = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -115,7 +103,6 @@ export class LiveStore {
     private readonly schema: StoreSchema,
     private readonly logger: Logger,
     private readonly maxAttempts: number,
-    private readonly path: string,
   ) {}
 
   static async open(options: LiveStoreOptions): Promise<LiveStore> {
@@ -149,10 +136,9 @@ export class LiveStore {
       throw new CasepipeError('STORE_FAILED', `cannot create the live store schema in ${options.path}: ${(cause as Error)?.message}`, { cause });
     }
     logger.info({ path: options.path, memoryLimit: config.memory_limit }, 'live store open');
-    const store = new LiveStore(instance, conn, schema, logger, options.maxAttempts ?? 3, options.path);
+    const store = new LiveStore(instance, conn, schema, logger, options.maxAttempts ?? 3);
     store.collectGarbageEvery = options.collectGarbageEvery ?? 8;
     store.recentRows = options.recentRows ?? 50_000;
-    store.walLimitBytes = parseSize(config.checkpoint_threshold);
     try {
       store.writers.push(conn);
       for (let i = 1; i < Math.max(1, options.writers ?? 2); i++) {
@@ -331,7 +317,6 @@ export class LiveStore {
       return await this.applyWithRetries(conn, batch);
     } finally {
       this.releaseWriter(conn);
-      this.checkpointIfWalIsLarge();
     }
   }
 
@@ -350,6 +335,7 @@ export class LiveStore {
         await conn.run('COMMIT');
       } catch (cause) {
         await this.rollback(conn);
+        await this.schema.reload(conn); // forget the partition if its DDL rolled back
         throw new CasepipeError('STORE_FAILED', `cannot create the tables of partition ${partition}: ${(cause as Error)?.message}`, { cause, canRetry: true });
       } finally {
         this.releaseWriter(conn);
@@ -357,28 +343,6 @@ export class LiveStore {
     });
     this.ddlTurn = turn.catch(() => undefined);
     return turn;
-  }
-
-  /**
-   * DuckDB checkpoints automatically only when no other transaction is open, which with several
-   * writers busy may be never; past checkpoint_threshold of WAL this takes every writer and does it.
-   */
-  private checkpointIfWalIsLarge(): void {
-    if (this.checkpointing || this.closed || Date.now() < this.nextCheckpointAttempt) return;
-    let wal = 0;
-    try {
-      wal = fs.statSync(`${this.path}.wal`).size;
-    } catch {
-      return; // no WAL: nothing to checkpoint
-    }
-    if (wal < this.walLimitBytes) return;
-    this.checkpointing = this.checkpoint()
-      .catch((err) => {
-        // e.g. a snapshot's long read transaction is open: try again a little later.
-        this.nextCheckpointAttempt = Date.now() + 10_000;
-        this.logger.warn({ err }, 'live store checkpoint failed; trying again in 10 s');
-      })
-      .finally(() => (this.checkpointing = undefined));
   }
 
   private async applyWithRetries(conn: DuckDBConnection, batch: PartitionBatch): Promise<BatchResult> {
@@ -416,14 +380,10 @@ export class LiveStore {
       await conn.run('ROLLBACK');
       return { ...result, skipped: true, alreadyApplied: batch.events.length + batch.deadLetters.length, nextOffset: String(stored) };
     }
-    // Offsets are parsed one by one only when some may be below the stored offset (a replay after a
-    // crash): parsing every offset cost the JavaScript thread ~0.5 µs an event.
+    // Compared as text, not BigInt: parsing every offset cost the JavaScript thread ~0.5 µs an event.
     const below = offsetBelow(stored);
-    const replay = batch.events.some((e) => below(e.offset)) || batch.deadLetters.some((d) => below(d.offset));
-    const events = replay ? batch.events.filter((e) => toBigInt(e.offset, `${topic}[${partition}] event offset`) >= stored) : batch.events;
-    const deadLetters = replay
-      ? batch.deadLetters.filter((d) => toBigInt(d.offset, `${topic}[${partition}] dead-letter offset`) >= stored)
-      : batch.deadLetters;
+    const events = batch.events.filter((e) => !below(e.offset));
+    const deadLetters = batch.deadLetters.filter((d) => !below(d.offset));
     result.alreadyApplied = batch.events.length - events.length + batch.deadLetters.length - deadLetters.length;
 
     await conn.run(CLEAR_STAGING);
@@ -488,7 +448,6 @@ export class LiveStore {
     } catch {
       // no transaction open
     }
-    await this.schema.reload(conn);
   }
 
   /** The eight figures of a month, in total and per department, from the current state. */
