@@ -31,8 +31,9 @@ const DEAD_LETTER_AT = Date.parse('2025-08-15T10:00:00+08:00');
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Rows of one query on a DuckDB file opened READ_ONLY, or on an in-memory database (for Parquet). */
 async function readOnlyRows(file: string, sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const instance = await DuckDBInstance.create(file, file === ':memory:' ? {} : { access_mode: 'READ_ONLY' });
   const conn = await instance.connect();
   try {
     return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
@@ -42,16 +43,7 @@ async function readOnlyRows(file: string, sql: string): Promise<Record<string, u
   }
 }
 
-async function memoryRows(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const conn = await instance.connect();
-  try {
-    return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
-}
+const memoryRows = (sql: string) => readOnlyRows(':memory:', sql);
 
 describe('snapshotMonth on a tenth of August 2025 (seeded, known truth)', () => {
   let g: GeneratedMonth;
