@@ -66,6 +66,8 @@ export interface ReportInput {
   createdAt: Date | string;
   /** True when the snapshot was taken while events were still unread (lag > 0) or before the grace period ended. */
   provisional: boolean;
+  /** True when the snapshot was forced before the month ended (then also provisional). */
+  early?: boolean;
   lag: ReportLag;
   figures: MonthFigures;
   /** The month before (环比), when its snapshot exists. */
