@@ -25,7 +25,7 @@ describe('publishFolder', () => {
     const events: string[] = [];
     const opened = new Map<number, string>();
     const openSync = fs.openSync;
-    jest.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags?: fs.OpenMode) => {
+    jest.spyOn(fs, 'openSync').mockImplementation(((p: fs.PathLike, flags: fs.OpenMode) => {
       const fd = openSync(p, flags);
       opened.set(fd, path.relative(dir, String(p)));
       return fd;
