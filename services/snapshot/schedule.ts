@@ -197,7 +197,8 @@ export class SnapshotScheduler {
       for (const pattern of [snapshot, recheck]) {
         this.crons.push(
           new Cron(pattern, { timezone: SCHEDULE_TIMEZONE, unref: true, name: `casepipe-snapshot ${pattern}` }, () => {
-            void this.tick();
+            // A run that cannot even read its state (the live store failing) is retried at the next wake-up.
+            this.tick().catch((err) => this.opts.logger?.error({ err }, 'snapshot schedule run failed; retried at the next wake-up'));
           }),
         );
       }
