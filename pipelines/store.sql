@@ -56,6 +56,12 @@ COMMENT ON TABLE milestone_moves IS 'Log of restatements: a late copy with an ea
 COMMENT ON COLUMN milestone_moves.kind IS 'RECEIVED | COMPLETED | DELIVERED, or CONSULTED for a consultation. 环节类型,咨询为 CONSULTED。';
 COMMENT ON COLUMN milestone_moves.case_id IS 'Case id; for CONSULTED the consultation record id. 办件编号;咨询为咨询记录编号。';
 
+CREATE TABLE IF NOT EXISTS restatements_due (
+  month VARCHAR PRIMARY KEY,
+  since TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE restatements_due IS 'Months that milestone_moves touched, taken out of the log by the snapshot schedule and removed once the month has been snapshotted again (services/store/restatements-due.ts). 待更正月份:由快照调度从更正日志中取出,该月重新快照后删除。';
+
 -- @partition-tables
 
 CREATE TABLE IF NOT EXISTS milestones{p} (

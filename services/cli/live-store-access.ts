@@ -28,6 +28,11 @@ async function askWorker<T>(ctx: CliContext, route: string, method: 'GET' | 'POS
     });
   }
   const text = await res.text();
+  // 409: the worker refused the request for a reason with its own code (e.g. SNAPSHOT_MONTH_OPEN).
+  if (res.status === 409) {
+    const refusal = JSON.parse(text) as { code: ErrorCode; message: string };
+    throw new CasepipeError(refusal.code, refusal.message);
+  }
   if (!res.ok) throw new CasepipeError(failure, `the worker answered ${res.status} to ${route}: ${text}`);
   return JSON.parse(text) as T;
 }

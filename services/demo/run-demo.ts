@@ -105,7 +105,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     }
     await waitUntilCaughtUp(admin, topics.caseEvents, () => worker!.store.storedOffsets(topics.caseEvents), opts.progress, print);
 
-    const snapshot = await worker.snapshot(month);
+    // Forced: the demo may generate the month that is still running (an early snapshot then).
+    const snapshot = await worker.snapshot(month, { force: true });
     const figures = JSON.parse(fs.readFileSync(path.join(snapshot.folder, 'figures.json'), 'utf8')) as MonthFigures;
     const paragraph = renderOverviewParagraph(figures);
     const deadLettersByReason: Record<string, number> = {};

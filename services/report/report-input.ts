@@ -64,8 +64,10 @@ export interface ReportInput {
   version: number;
   /** When the snapshot was taken (an instant; rendered in China Standard Time). */
   createdAt: Date | string;
-  /** True when the snapshot was taken while events were still unread (lag > 0) or before the grace period ended. */
+  /** True when more than the lag threshold of events were unread, the lag could not be measured, or the month had not ended. */
   provisional: boolean;
+  /** True when the snapshot was forced before the month ended (then also provisional). */
+  early?: boolean;
   lag: ReportLag;
   figures: MonthFigures;
   /** The month before (环比), when its snapshot exists. */

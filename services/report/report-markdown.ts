@@ -41,7 +41,9 @@ export function renderReportMarkdown(input: ReportInput): string {
   out.push(`# 政务窗口月报 ${title}`, '');
   out.push(`版本 v${input.version} · 快照时间 ${formatCstTime(input.createdAt)}(北京时间)`, '');
 
-  if (input.provisional) {
+  if (input.early) {
+    out.push(`> **数据未完整(暂定数)**:本快照在${title}结束前提前生成,以下数字将由本月的正式快照取代。`, '');
+  } else if (input.provisional) {
     const parts = [...input.lag.partitions]
       .sort((a, b) => a.partition - b.partition)
       .map((p) => `分区 ${p.partition}: ${p.lag}`)

@@ -78,7 +78,8 @@ function addOverview(wb: ExcelJS.Workbook, input: ReportInput): void {
   freezeHeader(sheet);
   sheet.addRow([]);
   sheet.addRow([`政务窗口月报 ${monthTitle(input.month)} · v${input.version} · 快照时间 ${formatCstTime(input.createdAt)}(北京时间)`]);
-  if (input.provisional) sheet.addRow([`数据未完整(暂定数):快照时仍有 ${input.lag.total} 条事件未处理`]);
+  if (input.early) sheet.addRow([`数据未完整(暂定数):本快照在${monthTitle(input.month)}结束前提前生成,将由本月的正式快照取代`]);
+  else if (input.provisional) sheet.addRow([`数据未完整(暂定数):快照时仍有 ${input.lag.total} 条事件未处理`]);
 }
 
 function addDepartments(wb: ExcelJS.Workbook, input: ReportInput): void {

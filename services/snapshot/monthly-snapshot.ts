@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { addMonths, isMonth } from '../contract/month.js';
+import { addMonths, isMonth, monthRange } from '../contract/month.js';
 import { readMonthFigures } from '../figures/month-figures.js';
 import { FIGURE_KEYS, FIGURE_LABELS, type Month, type MonthFigures } from '../figures/window-figures.js';
 import { CasepipeError } from '../platform/errors.js';
@@ -25,10 +25,11 @@ import {
   latestVersion,
   listMonths,
   listVersions,
+  publishFolder,
   readFigures,
   readManifest,
   removeStaleTemporaries,
-  sealFiles,
+  restatesPrevious,
   sha256File,
   temporaryFolder,
   versionFolder,
@@ -78,6 +79,16 @@ export const SNAPSHOT_TABLES = [
   'partition_offsets',
 ] as const;
 
+/**
+ * Why a snapshot is provisional, or null: taken before the month ended (only with force), the lag could
+ * not be measured, or more than `threshold` records were not yet counted (exactly `threshold` is fine).
+ */
+export function provisionalReason(early: boolean, lag: LagReading, threshold: number): string | null {
+  if (early) return 'taken before the month ended';
+  if (lag.total === null) return 'the worker lag could not be measured';
+  return lag.total > threshold ? `${lag.total} records were not yet counted (threshold ${threshold})` : null;
+}
+
 export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Promise<SnapshotOutcome> {
   if (!isMonth(month)) throw new CasepipeError('SNAPSHOT_FAILED', `not a month: ${JSON.stringify(month)} (expected YYYY-MM)`);
   const log = opts.logger.child({ component: 'monthly-snapshot', month });
@@ -101,14 +112,18 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
     const lag = await opts.lag();
     const copied = await copyMonthOut(month, tmp, opts);
     phase('copy');
-    const provisionalReason =
-      lag.total === null ? 'the worker lag could not be measured' : lag.total > opts.lagThreshold ? `${lag.total} records were not yet counted (threshold ${opts.lagThreshold})` : null;
-    const figures = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, provisionalReason !== null, phase, opts.memoryLimit);
+    const early = now.getTime() < monthRange(month).endMs;
+    const reason = provisionalReason(early, lag, opts.lagThreshold);
+    const figures = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, reason !== null, phase, opts.memoryLimit);
+    const previousManifest = previous === undefined ? undefined : readManifest(opts.snapshotsDir, month, previous);
+    // After an early version (forced before the month ended) the first one taken after the end is the
+    // month's regular snapshot: always written, and not a restatement of the early one.
+    const supersedesEarly = previousManifest?.early === true && !early;
+    const restates = previous !== undefined && previousManifest?.early !== true;
     const diff = previous === undefined ? [] : diffMonthFigures(readFigures(opts.snapshotsDir, month, previous), figures);
     // A provisional version is superseded by the first complete one even when no figure changed.
-    const previousProvisional = previous !== undefined && readManifest(opts.snapshotsDir, month, previous).provisional;
-    const settles = previousProvisional && provisionalReason === null;
-    if (previous !== undefined && diff.length === 0 && !settles) {
+    const settles = previousManifest?.provisional === true && reason === null;
+    if (previous !== undefined && diff.length === 0 && !settles && !supersedesEarly) {
       fs.rmSync(tmp, { recursive: true, force: true });
       log.info({ version: previous }, 'nothing changed since the last version; no new snapshot');
       return { month, version: previous, created: false, folder: versionFolder(opts.snapshotsDir, month, previous), manifest: readManifest(opts.snapshotsDir, month, previous) };
@@ -118,13 +133,14 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
       month,
       version,
       createdAt: now,
-      provisional: provisionalReason !== null,
+      provisional: reason !== null,
+      ...(early ? { early } : {}),
       lag: { total: lag.total ?? 0, partitions: lag.partitions },
       figures,
       previousMonth: latestFigures(opts.snapshotsDir, addMonths(month, -1)),
       previousYear: latestFigures(opts.snapshotsDir, addMonths(month, -12)),
       quality: { ...copied.quality, restatedMonths: restatedMonths(opts.snapshotsDir, month) },
-      restatement: previous === undefined ? undefined : { previousVersion: previous, diff, ...(settles ? { previousProvisional: true } : {}) },
+      restatement: restates ? { previousVersion: previous, diff, ...(settles ? { previousProvisional: true } : {}) } : undefined,
     };
     fs.writeFileSync(path.join(tmp, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
     fs.writeFileSync(path.join(tmp, 'report.md'), renderReportMarkdown(input));
@@ -141,8 +157,9 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
       version,
       previousVersion: previous ?? null,
       createdAt: now.toISOString(),
-      provisional: provisionalReason !== null,
-      provisionalReason,
+      provisional: reason !== null,
+      provisionalReason: reason,
+      early,
       lag: { total: lag.total, partitions: lag.partitions },
       offsets: copied.offsets,
       rowCounts: copied.rowCounts,
@@ -150,10 +167,9 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
       diff,
     };
     fs.writeFileSync(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    sealFiles(tmp);
     phase('manifest');
     const folder = versionFolder(opts.snapshotsDir, month, version);
-    fs.renameSync(tmp, folder); // atomic: the version appears whole or not at all
+    publishFolder(tmp, folder);
     log.info({ version, folder, provisional: manifest.provisional, changed: diff.length, phasesMs }, 'snapshot written');
     return { month, version, created: true, folder, manifest };
   } catch (err) {
@@ -342,8 +358,8 @@ function restatedMonths(snapshotsDir: string, month: Month): RestatedMonth[] {
   for (const m of listMonths(snapshotsDir)) {
     if (m >= month || m < addMonths(month, -3)) continue;
     const versions = listVersions(snapshotsDir, m);
-    const last = versions[versions.length - 1];
-    if (last > 1) out.push({ month: m, version: last, changedValues: readManifest(snapshotsDir, m, last).diff.length });
+    const last = readManifest(snapshotsDir, m, versions[versions.length - 1]);
+    if (restatesPrevious(snapshotsDir, last)) out.push({ month: m, version: last.version, changedValues: last.diff.length });
   }
   return out;
 }

@@ -1,7 +1,8 @@
 /**
  * What the scheduler has run, read back from disk so a restarted worker neither repeats nor misses
- * work: a month's first snapshot time comes from its v1 manifest; re-checks (which write nothing when
- * nothing changed) are recorded in `<snapshots>/schedule-state.json`.
+ * work: a month's first snapshot time comes from the manifest of its first version that is not early
+ * (an early one, forced before the month ended, leaves the scheduled first snapshot due); re-checks
+ * (which write nothing when nothing changed) are recorded in `<snapshots>/schedule-state.json`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,11 +12,13 @@ import { listMonths, listVersions, readManifest } from './snapshot-folder.js';
 
 const STATE_FILE = 'schedule-state.json';
 
-export function loadScheduleState(snapshotsDir: string): ScheduleState {
-  const state: ScheduleState = { snapshots: {}, rechecks: {} };
+export function loadScheduleState(snapshotsDir: string): Pick<ScheduleState, 'snapshots' | 'rechecks'> {
+  const state: Pick<ScheduleState, 'snapshots' | 'rechecks'> = { snapshots: {}, rechecks: {} };
   for (const month of listMonths(snapshotsDir)) {
-    const first = listVersions(snapshotsDir, month)[0];
-    state.snapshots[month] = new Date(readManifest(snapshotsDir, month, first).createdAt);
+    const first = listVersions(snapshotsDir, month)
+      .map((v) => readManifest(snapshotsDir, month, v))
+      .find((m) => m.early !== true);
+    if (first) state.snapshots[month] = new Date(first.createdAt);
   }
   try {
     const saved = JSON.parse(fs.readFileSync(path.join(snapshotsDir, STATE_FILE), 'utf8')) as { rechecks?: Record<string, string> };

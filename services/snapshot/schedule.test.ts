@@ -9,7 +9,7 @@ import {
 import { isCasepipeError } from '../platform/errors.js';
 
 const at = (iso: string) => new Date(iso);
-const empty = (): ScheduleState => ({ snapshots: {}, rechecks: {} });
+const empty = (monthsWithData: string[] = []): ScheduleState => ({ snapshots: {}, rechecks: {}, monthsWithData, restatementsDue: [] });
 const brief = (jobs: SnapshotJob[]) => jobs.map((j) => `${j.kind} ${j.month} @${j.dueAt.toISOString()}`);
 
 describe('dueSnapshotJobs (pure, CST, injected clock)', () => {
@@ -17,8 +17,8 @@ describe('dueSnapshotJobs (pure, CST, injected clock)', () => {
 
   it('snapshots August at 02:00 CST on September 3 (18:00Z on the 2nd), not a minute before', () => {
     expect(snapshotDueAt('2025-08').toISOString()).toBe('2025-09-02T18:00:00.000Z');
-    expect(dueSnapshotJobs(at('2025-09-02T17:59:00Z'), empty(), { firstMonth })).toEqual([]);
-    expect(brief(dueSnapshotJobs(at('2025-09-02T18:00:00Z'), empty(), { firstMonth }))).toEqual([
+    expect(dueSnapshotJobs(at('2025-09-02T17:59:00Z'), empty(['2025-08']), { firstMonth })).toEqual([]);
+    expect(brief(dueSnapshotJobs(at('2025-09-02T18:00:00Z'), empty(['2025-08']), { firstMonth }))).toEqual([
       'snapshot 2025-08 @2025-09-02T18:00:00.000Z',
     ]);
   });
@@ -27,20 +27,45 @@ describe('dueSnapshotJobs (pure, CST, injected clock)', () => {
     expect(snapshotDueAt('2025-12').toISOString()).toBe('2026-01-02T18:00:00.000Z');
     expect(snapshotDueAt('2025-08', { graceDays: 0 }).toISOString()).toBe('2025-08-31T18:00:00.000Z'); // Sep 1 02:00 CST
     expect(snapshotDueAt('2025-08', { graceDays: 4, snapshotAt: { hour: 6, minute: 15 } }).toISOString()).toBe('2025-09-04T22:15:00.000Z');
-    const jobs = dueSnapshotJobs(at('2026-01-02T18:00:00Z'), empty(), { firstMonth: '2025-12' });
+    const jobs = dueSnapshotJobs(at('2026-01-02T18:00:00Z'), empty(['2025-11', '2025-12']), { firstMonth: '2025-12' });
     expect(brief(jobs)).toEqual(['snapshot 2025-12 @2026-01-02T18:00:00.000Z']);
   });
 
-  it('catches up missed first snapshots, oldest first, within catchUpMonths and from firstMonth', () => {
-    // Down from Sept 1 to Nov 10: August, September and October were never snapshotted.
+  it('catches up the first snapshot of every closed month with data, however old, oldest first, from firstMonth', () => {
+    // Nov 10: a backfill brought records of November 2024; August and October 2025 were never
+    // snapshotted; September has no data; November 2025 is still running.
     const now = at('2025-11-10T04:00:00Z');
-    expect(dueSnapshotJobs(now, empty(), { firstMonth }).filter((j) => j.kind === 'snapshot').map((j) => j.month)).toEqual([
-      '2025-08',
-      '2025-09',
-      '2025-10',
+    const state = empty(['2024-11', '2025-08', '2025-10', '2025-11']);
+    expect(brief(dueSnapshotJobs(now, state))).toEqual([
+      'snapshot 2024-11 @2024-12-02T18:00:00.000Z',
+      'snapshot 2025-08 @2025-09-02T18:00:00.000Z',
+      'snapshot 2025-10 @2025-11-02T18:00:00.000Z',
     ]);
-    expect(dueSnapshotJobs(now, empty(), { firstMonth: '2025-09' }).map((j) => j.month)).toEqual(['2025-09', '2025-10']);
-    expect(dueSnapshotJobs(now, empty(), { catchUpMonths: 1 }).map((j) => j.month)).toEqual(['2025-10']);
+    expect(dueSnapshotJobs(now, state, { firstMonth: '2025-09' }).map((j) => j.month)).toEqual(['2025-10']);
+    expect(dueSnapshotJobs(now, { ...state, snapshots: { '2024-11': at('2025-11-01T00:00:00Z') } }).map((j) => j.month)).toEqual(['2025-08', '2025-10']);
+  });
+
+  it('waits for the grace days: with 9, October is due at 02:00 CST on November 10', () => {
+    const state = empty(['2025-10']);
+    expect(dueSnapshotJobs(at('2025-11-09T17:59:59Z'), state, { graceDays: 9 })).toEqual([]);
+    expect(brief(dueSnapshotJobs(at('2025-11-09T18:00:00Z'), state, { graceDays: 9 }))).toEqual(['snapshot 2025-10 @2025-11-09T18:00:00.000Z']);
+  });
+
+  it('snapshots again at the next run every month a restatement touched, however old, once', () => {
+    const state: ScheduleState = {
+      snapshots: { '2024-03': at('2024-04-02T18:00:00Z'), '2025-07': at('2025-08-02T18:00:00Z'), '2025-08': at('2025-09-02T18:00:00Z') },
+      rechecks: {},
+      monthsWithData: ['2024-03', '2025-07', '2025-08'],
+      restatementsDue: ['2025-08', '2024-03', '2024-02', '2025-09'],
+    };
+    // Sept 5, 12:00 CST: August is re-checked anyway (last slot 02:30 today), so it is not run twice;
+    // February 2024 has no snapshot (its first one includes the move) and September is still running.
+    expect(brief(dueSnapshotJobs(at('2025-09-05T04:00:00Z'), state))).toEqual([
+      'recheck 2025-07 @2025-09-04T18:30:00.000Z',
+      'recheck 2025-08 @2025-09-04T18:30:00.000Z',
+      'restate 2024-03 @2025-09-05T04:00:00.000Z',
+    ]);
+    expect(dueSnapshotJobs(at('2025-09-05T04:00:00Z'), state, { firstMonth: '2025-01' }).map((j) => j.kind)).toEqual(['recheck', 'recheck']);
   });
 
   it('re-checks the last three snapshotted closed months daily at 02:30 CST', () => {
@@ -51,6 +76,8 @@ describe('dueSnapshotJobs (pure, CST, injected clock)', () => {
         '2025-08': at('2025-09-02T18:00:05Z'),
       },
       rechecks: { '2025-06': at('2025-09-09T18:30:02Z'), '2025-07': at('2025-09-09T18:30:04Z') },
+      monthsWithData: ['2025-06', '2025-07', '2025-08'],
+      restatementsDue: [],
     };
     // Sept 10, 02:29 CST: the latest slot is Sept 9 02:30 CST; August was never re-checked since.
     expect(latestRecheckSlot(at('2025-09-09T18:29:00Z')).toISOString()).toBe('2025-09-08T18:30:00.000Z');
@@ -74,16 +101,18 @@ describe('dueSnapshotJobs (pure, CST, injected clock)', () => {
     const state: ScheduleState = {
       snapshots: { '2025-05': at('2025-06-02T18:00:00Z'), '2025-07': at('2025-08-02T18:00:00Z') },
       rechecks: {},
+      monthsWithData: ['2025-05', '2025-07', '2025-08'],
+      restatementsDue: [],
     };
     // Sept 2, 12:00 CST: August not yet snapshotted (due tomorrow); May is out of the window.
-    // June has no snapshot (and catch-up looks back only one month here), so it is not re-checked either.
-    expect(brief(dueSnapshotJobs(at('2025-09-02T04:00:00Z'), state, { catchUpMonths: 1 }))).toEqual([
+    // June has no snapshot (and no data), so it is not re-checked either.
+    expect(brief(dueSnapshotJobs(at('2025-09-02T04:00:00Z'), state))).toEqual([
       'recheck 2025-07 @2025-09-01T18:30:00.000Z',
     ]);
   });
 
   it('puts the first snapshot before re-checks and does not re-check the month it snapshots', () => {
-    const state: ScheduleState = { snapshots: { '2025-07': at('2025-08-02T18:00:00Z') }, rechecks: {} };
+    const state: ScheduleState = { snapshots: { '2025-07': at('2025-08-02T18:00:00Z') }, rechecks: {}, monthsWithData: ['2025-07', '2025-08'], restatementsDue: [] };
     expect(brief(dueSnapshotJobs(at('2025-09-02T18:45:00Z'), state, { firstMonth: '2025-07' }))).toEqual([
       'snapshot 2025-08 @2025-09-02T18:00:00.000Z',
       'recheck 2025-07 @2025-09-02T18:30:00.000Z',
@@ -93,7 +122,7 @@ describe('dueSnapshotJobs (pure, CST, injected clock)', () => {
   it('rejects a bad schedule with CONFIG_INVALID', () => {
     let err: unknown;
     try {
-      dueSnapshotJobs(at('2025-09-02T18:00:00Z'), empty(), { graceDays: 40 });
+      dueSnapshotJobs(at('2025-09-02T18:00:00Z'), empty(['2025-08']), { graceDays: 40 });
     } catch (e) {
       err = e;
     }
@@ -105,7 +134,7 @@ describe('dueSnapshotJobs (pure, CST, injected clock)', () => {
 /** A fake snapshot job: records what ran, can be slow, and updates the state like the real one. */
 function harness(startIso: string, opts: { slowMs?: number; failFirst?: boolean } = {}) {
   let now = at(startIso);
-  const state: ScheduleState = { snapshots: {}, rechecks: {} };
+  const state: ScheduleState = { snapshots: {}, rechecks: {}, monthsWithData: ['2025-07', '2025-08'], restatementsDue: [] };
   const log: string[] = [];
   let running = 0;
   let maxRunning = 0;
@@ -113,7 +142,7 @@ function harness(startIso: string, opts: { slowMs?: number; failFirst?: boolean 
   const scheduler = new SnapshotScheduler({
     now: () => now,
     schedule: { firstMonth: '2025-08' },
-    loadState: async () => ({ snapshots: { ...state.snapshots }, rechecks: { ...state.rechecks } }),
+    loadState: async () => ({ ...state, snapshots: { ...state.snapshots }, rechecks: { ...state.rechecks } }),
     run: async (job) => {
       running++;
       maxRunning = Math.max(maxRunning, running);
@@ -186,7 +215,7 @@ describe('SnapshotScheduler', () => {
     const s = new SnapshotScheduler({
       now: () => now,
       schedule: { firstMonth: '2025-08' },
-      loadState: async () => ({ snapshots: {}, rechecks: {} }), // never sees anything
+      loadState: async () => empty(['2025-08']), // never sees a snapshot
       run: async (job) => {
         ran.push(`${job.kind} ${job.month}`);
       },

@@ -1,11 +1,15 @@
 /**
  * When monthly snapshots run. All times are China Standard Time (Asia/Shanghai, UTC+8, no DST),
  * never the machine's TZ:
- * - month M is first snapshotted at 02:00 on day (1 + graceDays) of M+1 (default day 3);
+ * - month M is first snapshotted at 02:00 on day (1 + graceDays) of M+1 (default day 3), if the live
+ *   store has data for it;
  * - the last `recheckMonths` closed months that have a snapshot are re-checked daily at 02:30, so
  *   that late events restate them (the snapshot job writes vN+1 only when a figure changed);
- * - a run missed while the process was down is caught up at start: the first snapshot of any of
- *   the last `catchUpMonths` closed months whose time has passed, and the latest daily re-check.
+ * - a month that a restatement (a late earlier copy moving a milestone) touched is snapshotted again at
+ *   the next run, however old it is;
+ * - a run missed while the process was down is caught up at start: the first snapshot of every closed
+ *   month with data that has none yet (a backfill of last year's records included), and the latest
+ *   daily re-check.
  *
  * `dueSnapshotJobs` is the pure core (an injected `now`); `SnapshotScheduler` wakes up with croner
  * at those local times and runs the due jobs one at a time through a p-queue of concurrency 1.
@@ -34,8 +38,6 @@ export interface ScheduleOptions {
   recheckAt: LocalTime;
   /** How many of the most recent closed months are re-checked daily. */
   recheckMonths: number;
-  /** How many of the most recent closed months a missed first snapshot is caught up for (at least 1). */
-  catchUpMonths: number;
   /** No month before this one is ever scheduled (e.g. the month the pipeline went live). */
   firstMonth?: Month;
 }
@@ -45,17 +47,22 @@ export const DEFAULT_SCHEDULE: ScheduleOptions = {
   snapshotAt: { hour: 2, minute: 0 },
   recheckAt: { hour: 2, minute: 30 },
   recheckMonths: 3,
-  catchUpMonths: 3,
 };
 
-/** What has run: when each month's first snapshot was taken, and when each was last re-checked. */
+/**
+ * What has run and what there is: when each month's first scheduled-or-later snapshot was taken (an
+ * early one, forced before the month ended, does not count), when each was last re-checked, which
+ * months the live store has data for, and which months restatements touched since they were drained.
+ */
 export interface ScheduleState {
   snapshots: Partial<Record<Month, Date>>;
   rechecks: Partial<Record<Month, Date>>;
+  monthsWithData: readonly Month[];
+  restatementsDue: readonly Month[];
 }
 
 export interface SnapshotJob {
-  kind: 'snapshot' | 'recheck';
+  kind: 'snapshot' | 'recheck' | 'restate';
   month: Month;
   /** The local time the job was due (in the past or now). */
   dueAt: Date;
@@ -70,9 +77,7 @@ export function resolveScheduleOptions(options: Partial<ScheduleOptions> = {}): 
       throw bad(`${name} ${JSON.stringify(t)} is not a time of day`);
     }
   }
-  for (const name of ['recheckMonths', 'catchUpMonths'] as const) {
-    if (!Number.isInteger(o[name]) || o[name] < 0 || o[name] > 24) throw bad(`${name} ${o[name]} must be an integer from 0 to 24`);
-  }
+  if (!Number.isInteger(o.recheckMonths) || o.recheckMonths < 0 || o.recheckMonths > 24) throw bad(`recheckMonths ${o.recheckMonths} must be an integer from 0 to 24`);
   if (o.firstMonth !== undefined && !isMonth(o.firstMonth)) throw bad(`firstMonth ${JSON.stringify(o.firstMonth)} is not YYYY-MM`);
   return o;
 }
@@ -96,21 +101,28 @@ export function latestRecheckSlot(now: Date, options: Partial<ScheduleOptions> =
   return new Date(today <= ms ? today : today - DAY);
 }
 
+/** Whether month M is ever scheduled (not before `firstMonth`). */
+export function isScheduledMonth(month: Month, options: Partial<ScheduleOptions> = {}): boolean {
+  const o = resolveScheduleOptions(options);
+  return o.firstMonth === undefined || month >= o.firstMonth;
+}
+
 /**
- * The work due at `now`: first snapshots (oldest month first), then re-checks (oldest first).
- * A month re-checks only once it has a snapshot, and only if neither its snapshot nor its last
- * re-check happened at or after the latest re-check slot.
+ * The work due at `now`, oldest month first within each kind: first snapshots, then re-checks, then
+ * restatements.
+ * - A first snapshot is due for every month with data that has none yet, once its time has passed.
+ * - A month re-checks only once it has a snapshot, is among the last `recheckMonths` closed months,
+ *   and neither its snapshot nor its last re-check happened at or after the latest re-check slot.
+ * - A month with a restatement due and a snapshot is snapshotted again, unless another job of this
+ *   run already covers it.
  */
 export function dueSnapshotJobs(now: Date, state: ScheduleState, options: Partial<ScheduleOptions> = {}): SnapshotJob[] {
   const o = resolveScheduleOptions(options);
   const current = monthOf(now.getTime());
-  const allowed = (m: Month) => o.firstMonth === undefined || m >= o.firstMonth;
   const jobs: SnapshotJob[] = [];
 
-  // The month that closed last is always a candidate; catchUpMonths reaches further back.
-  for (let back = Math.max(o.catchUpMonths, 1); back >= 1; back--) {
-    const month = addMonths(current, -back);
-    if (!allowed(month) || state.snapshots[month]) continue;
+  for (const month of [...new Set(state.monthsWithData)].sort()) {
+    if (!isScheduledMonth(month, o) || state.snapshots[month]) continue;
     const dueAt = snapshotDueAt(month, o);
     if (dueAt.getTime() <= now.getTime()) jobs.push({ kind: 'snapshot', month, dueAt });
   }
@@ -119,10 +131,16 @@ export function dueSnapshotJobs(now: Date, state: ScheduleState, options: Partia
   for (let back = o.recheckMonths; back >= 1; back--) {
     const month = addMonths(current, -back);
     const snapshotAt = state.snapshots[month];
-    if (!allowed(month) || !snapshotAt) continue;
+    if (!isScheduledMonth(month, o) || !snapshotAt) continue;
     const lastRecheck = state.rechecks[month];
     const lastTouched = Math.max(snapshotAt.getTime(), lastRecheck?.getTime() ?? -Infinity);
     if (lastTouched < slot.getTime()) jobs.push({ kind: 'recheck', month, dueAt: slot });
+  }
+
+  const covered = new Set(jobs.map((j) => j.month));
+  for (const month of [...new Set(state.restatementsDue)].sort()) {
+    if (covered.has(month) || !isScheduledMonth(month, o) || !state.snapshots[month]) continue;
+    jobs.push({ kind: 'restate', month, dueAt: now });
   }
   return jobs;
 }
@@ -159,7 +177,7 @@ export class SnapshotScheduler {
   private readonly crons: Cron[] = [];
   /** The tick waiting behind a running one, which further wake-ups join. */
   private pending: { entry: { started: boolean }; promise: Promise<TickResult> } | null = null;
-  private readonly ranInMemory: ScheduleState = { snapshots: {}, rechecks: {} };
+  private readonly ranInMemory: Pick<ScheduleState, 'snapshots' | 'rechecks'> = { snapshots: {}, rechecks: {} };
 
   constructor(private readonly opts: SnapshotSchedulerOptions) {
     this.o = resolveScheduleOptions(opts.schedule);
@@ -179,7 +197,8 @@ export class SnapshotScheduler {
       for (const pattern of [snapshot, recheck]) {
         this.crons.push(
           new Cron(pattern, { timezone: SCHEDULE_TIMEZONE, unref: true, name: `casepipe-snapshot ${pattern}` }, () => {
-            void this.tick();
+            // A run that cannot even read its state (the live store failing) is retried at the next wake-up.
+            this.tick().catch((err) => this.opts.logger?.error({ err }, 'snapshot schedule run failed; retried at the next wake-up'));
           }),
         );
       }
@@ -219,6 +238,7 @@ export class SnapshotScheduler {
   private async runDue(): Promise<TickResult> {
     const loaded = await this.opts.loadState();
     const state: ScheduleState = {
+      ...loaded,
       snapshots: latest(loaded.snapshots, this.ranInMemory.snapshots),
       rechecks: latest(loaded.rechecks, this.ranInMemory.rechecks),
     };
@@ -230,6 +250,7 @@ export class SnapshotScheduler {
         log?.info('snapshot job starting');
         await this.opts.run(job);
         const ranAt = this.now();
+        // A restatement run checks the month again, as a re-check does.
         (job.kind === 'snapshot' ? this.ranInMemory.snapshots : this.ranInMemory.rechecks)[job.month] = ranAt;
         result.ran.push(job);
         log?.info('snapshot job done');

@@ -2,38 +2,16 @@
  * The snapshot commands of the CLI as a user runs them (`node bin/casepipe.js ...`, a child process),
  * against a data dir whose snapshots/ holds a published month. No broker needed.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateMonth, type GeneratedMonth } from '../demo/month-generator.js';
 import { renderOverviewParagraph } from '../report/paragraph.js';
 import type { SnapshotOutcome } from './monthly-snapshot.js';
 import { openMonthStore, type MonthStore } from './testing/month-store.js';
+import { casepipe } from './testing/run-cli.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MONTH = '2025-08';
 const TARGETS = { fullOnlineReceived: 500, fullOnlineCompleted: 520, windowReceived: 20, windowDelivered: 50, mailed: 10, phoneConsultations: 15, onsiteConsultations: 45 };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function casepipe(dataDir: string, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, CASEPIPE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
-    delete env.KAFKA_BROKERS;
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/casepipe.js'), ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('casepipe snapshot commands (child processes)', () => {
   let g: GeneratedMonth;
@@ -53,7 +31,9 @@ describe('casepipe snapshot commands (child processes)', () => {
     expect(r).toMatchObject({ code: 0, stderr: '' });
     expect(r.stdout).toBe(`${MONTH}  v1  2025-09-02T18:00:00.000Z  ${out.folder}\n`);
     const json = await casepipe(ms.dir, 'snapshots', 'list', '--json');
-    expect(JSON.parse(json.stdout)).toEqual([{ month: MONTH, version: 1, createdAt: '2025-09-02T18:00:00.000Z', provisional: false, changes: 0, folder: out.folder }]);
+    expect(JSON.parse(json.stdout)).toEqual([
+      { month: MONTH, version: 1, createdAt: '2025-09-02T18:00:00.000Z', provisional: false, early: false, restates: false, changes: 0, folder: out.folder },
+    ]);
   });
 
   it('report prints report.md, and --format json prints the figures', async () => {

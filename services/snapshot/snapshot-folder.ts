@@ -16,6 +16,11 @@ export interface SnapshotManifest {
   createdAt: string;
   provisional: boolean;
   provisionalReason: string | null;
+  /**
+   * Taken before the month ended (only with force). The month's first snapshot at or after its end
+   * supersedes it and is not a restatement. Absent in manifests written before this field existed.
+   */
+  early?: boolean;
   lag: { total: number | null; partitions: { partition: number; lag: number }[] };
   /** Next offset per partition of the case-events topic that the snapshot covers. */
   offsets: { topic: string; partition: number; nextOffset: string }[];
@@ -116,7 +121,33 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Makes every file read-only: a published snapshot never changes (the manifest's sha256 proves it). */
-export function sealFiles(dir: string): void {
-  for (const n of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, n), 0o444);
+/** True when this version restates the one before it (an early version is superseded, not restated). */
+export function restatesPrevious(snapshotsDir: string, manifest: SnapshotManifest): boolean {
+  return manifest.previousVersion !== null && readManifest(snapshotsDir, manifest.month, manifest.previousVersion).early !== true;
+}
+
+function fsyncPath(p: string): void {
+  const fd = fs.openSync(p, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Publishes a finished temporary folder as `folder`: every file read-only (a published snapshot never
+ * changes; the manifest's sha256 proves it) and fsynced, then the folder itself, before the one rename
+ * that makes the version appear whole or not at all; then the month folder, so the rename survives a
+ * power cut too.
+ */
+export function publishFolder(tmp: string, folder: string): void {
+  for (const n of fs.readdirSync(tmp)) {
+    const file = path.join(tmp, n);
+    fs.chmodSync(file, 0o444);
+    fsyncPath(file);
+  }
+  fsyncPath(tmp);
+  fs.renameSync(tmp, folder);
+  fsyncPath(path.dirname(folder));
 }

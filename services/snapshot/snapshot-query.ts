@@ -9,6 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { Month } from '../figures/window-figures.js';
 import { CasepipeError } from '../platform/errors.js';
 import { latestVersion, versionFolder } from './snapshot-folder.js';
+import { assertSnapshotFileIntact } from './snapshot-verify.js';
 
 export type QueryFormat = 'table' | 'csv' | 'json';
 
@@ -26,6 +27,7 @@ export function snapshotDatabase(snapshotsDir: string, month: Month, version?: n
 }
 
 export async function querySnapshot(file: string, sql: string): Promise<QueryResult> {
+  await assertSnapshotFileIntact(file);
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY', enable_external_access: 'false' });
   const conn = await instance.connect();
   try {

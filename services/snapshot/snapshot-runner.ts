@@ -1,6 +1,7 @@
 /**
  * Runs the monthly snapshot job against a live store, with the lag measured against Kafka. Used by the
- * worker process (its scheduler and its admin route) and by the CLI when no worker runs.
+ * worker process (its scheduler and its admin route) and by the CLI when no worker runs; all three
+ * get the same refusals (services/snapshot/snapshot-eligibility.ts) unless forced.
  */
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
@@ -9,6 +10,7 @@ import type { Logger } from '../platform/logger.js';
 import type { LiveStore } from '../store/live-store.js';
 import type { Month } from '../figures/window-figures.js';
 import { snapshotMonth, type LagReading, type SnapshotOutcome } from './monthly-snapshot.js';
+import { refusalError, snapshotRefusal } from './snapshot-eligibility.js';
 
 export function snapshotsDir(config: Config): string {
   return path.join(config.dataDir, 'snapshots');
@@ -41,27 +43,41 @@ export interface SnapshotRunnerDeps {
   store: LiveStore;
   config: Config;
   topic: string;
-  kafka: Kafka | undefined;
+  /** The Kafka client to measure the lag with, asked for only once the month is not refused. */
+  kafka: () => Promise<Kafka | undefined>;
   logger: Logger;
   now?: () => Date;
 }
 
-export function snapshotRunner(deps: SnapshotRunnerDeps): (month: Month) => Promise<SnapshotOutcome> {
+export interface SnapshotRequest {
+  /** Snapshot a month that is open, in the future or without events anyway. */
+  force?: boolean;
+}
+
+export type SnapshotRun = (month: Month, request?: SnapshotRequest) => Promise<SnapshotOutcome>;
+
+export function snapshotRunner(deps: SnapshotRunnerDeps): SnapshotRun {
+  const now = deps.now ?? (() => new Date());
   let running: Promise<unknown> = Promise.resolve();
   // Serialized: two snapshots never run at once, whoever asks.
-  return (month) => {
-    const job = running.then(() =>
-      snapshotMonth(month, {
+  return (month, request = {}) => {
+    const job = running.then(async () => {
+      if (!request.force) {
+        const refusal = snapshotRefusal(month, now(), await deps.store.hasData(month));
+        if (refusal) throw refusalError(month, refusal);
+      }
+      const kafka = await deps.kafka();
+      return snapshotMonth(month, {
         connect: () => deps.store.connect(),
         snapshotsDir: snapshotsDir(deps.config),
         topic: deps.topic,
-        lag: async () => measureLag(deps.kafka, deps.topic, await deps.store.storedOffsets(deps.topic), deps.logger),
+        lag: async () => measureLag(kafka, deps.topic, await deps.store.storedOffsets(deps.topic), deps.logger),
         lagThreshold: deps.config.lagThreshold,
         memoryLimit: deps.config.storeMemoryLimit,
         logger: deps.logger,
-        now: deps.now,
-      }),
-    );
+        now,
+      });
+    });
     running = job.catch(() => undefined);
     return job;
   };

@@ -10,11 +10,10 @@ import { createKafka } from '../platform/kafka-client.js';
 import type { Logger } from '../platform/logger.js';
 import { CASE_EVENTS, CASE_EVENTS_DLQ, declaredTopics, ensureTopics } from '../platform/topics.js';
 import { isMonth } from '../contract/month.js';
-import type { Month } from '../figures/window-figures.js';
-import type { SnapshotOutcome } from '../snapshot/monthly-snapshot.js';
-import { SnapshotScheduler } from '../snapshot/schedule.js';
-import { loadScheduleState, recordRecheck } from '../snapshot/schedule-state.js';
-import { snapshotRunner, snapshotsDir } from '../snapshot/snapshot-runner.js';
+import { isCasepipeError, type ErrorCode } from '../platform/errors.js';
+import type { SnapshotScheduler, TickResult } from '../snapshot/schedule.js';
+import { scheduledSnapshots } from '../snapshot/scheduled-snapshots.js';
+import { snapshotRunner, snapshotsDir, type SnapshotRun } from '../snapshot/snapshot-runner.js';
 import { LiveStore } from '../store/live-store.js';
 import { buildAdminServer } from './admin-server.js';
 import { StreamWorker } from './stream-worker.js';
@@ -29,19 +28,25 @@ export interface WorkerProcessOptions {
   port?: number | null;
   /** Run the monthly snapshot schedule in this process (default: config.schedule.enabled). */
   schedule?: boolean;
+  /** The clock of the schedule and the snapshots (tests); default the system clock. */
+  now?: () => Date;
 }
 
 export interface RunningWorker {
   store: LiveStore;
   worker: StreamWorker;
   metrics: WorkerMetrics;
-  /** Snapshots month M now (serialized with the scheduler's runs). */
-  snapshot: (month: Month) => Promise<SnapshotOutcome>;
+  /** Snapshots month M now (serialized with the scheduler's runs); refuses open, future and empty months unless forced. */
+  snapshot: SnapshotRun;
   scheduler: SnapshotScheduler | undefined;
+  /** The schedule's catch-up run at start, when the schedule runs. */
+  catchUp: Promise<TickResult> | undefined;
   /** Where the admin server listens, when it does. */
   url: string | undefined;
   stop(): Promise<void>;
 }
+
+const SNAPSHOT_REFUSALS = new Set<ErrorCode>(['SNAPSHOT_MONTH_OPEN', 'SNAPSHOT_MONTH_FUTURE', 'SNAPSHOT_MONTH_EMPTY']);
 
 export function liveStorePath(config: Config): string {
   return path.join(config.dataDir, 'live', 'casepipe.duckdb');
@@ -75,8 +80,9 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     metrics,
     url: undefined,
     worker: undefined as unknown as StreamWorker,
-    snapshot: snapshotRunner({ store, config, topic: opts.topics.caseEvents, kafka, logger }),
+    snapshot: snapshotRunner({ store, config, topic: opts.topics.caseEvents, kafka: async () => kafka, logger, now: opts.now }),
     scheduler: undefined,
+    catchUp: undefined,
     stop: () =>
       (stopping ??= (async () => {
         logger.info('worker stopping: finishing the current batch');
@@ -119,10 +125,16 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
       }),
       figures: (month) => store.figures(month),
       extend: (a) =>
-        a.post<{ Querystring: { month?: string } }>('/snapshots', async (req, reply) => {
+        a.post<{ Querystring: { month?: string; force?: string }; Body: { force?: unknown } | undefined }>('/snapshots', async (req, reply) => {
           const month = req.query.month ?? '';
           if (!isMonth(month)) return reply.code(400).send({ code: 'BAD_MONTH', message: `month must be YYYY-MM, got ${JSON.stringify(month)}` });
-          return running.snapshot(month);
+          const force = req.query.force === 'true' || req.body?.force === true;
+          try {
+            return await running.snapshot(month, { force });
+          } catch (err) {
+            if (isCasepipeError(err) && SNAPSHOT_REFUSALS.has(err.code)) return reply.code(409).send({ code: err.code, message: err.message });
+            throw err;
+          }
         }),
     });
     const address = await app.listen({ port: opts.port ?? config.workerPort, host: '127.0.0.1' });
@@ -131,30 +143,24 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
   }
 
   await worker.start();
-  if (opts.schedule ?? config.schedule.enabled) running.scheduler = startSchedule(running, config, logger);
+  if (opts.schedule ?? config.schedule.enabled) startSchedule(running, config, logger, opts.now);
   return running;
 }
 
 /** The monthly schedule (Asia/Shanghai) in the worker process: the store's only writer runs it. */
-function startSchedule(running: RunningWorker, config: Config, logger: Logger): SnapshotScheduler {
-  const dir = snapshotsDir(config);
-  const scheduler = new SnapshotScheduler({
-    logger,
+function startSchedule(running: RunningWorker, config: Config, logger: Logger, now: (() => Date) | undefined): void {
+  const scheduler = scheduledSnapshots({
+    store: running.store,
+    snapshot: running.snapshot,
+    snapshotsDir: snapshotsDir(config),
     schedule: { graceDays: config.schedule.graceDays, ...(config.schedule.firstMonth ? { firstMonth: config.schedule.firstMonth } : {}) },
-    loadState: async () => loadScheduleState(dir),
-    run: async (job) => {
-      if (!(await running.store.hasData(job.month))) {
-        logger.info({ month: job.month }, 'no events for this month in the store; nothing to snapshot');
-        return;
-      }
-      const outcome = await running.snapshot(job.month);
-      if (job.kind === 'recheck') recordRecheck(dir, job.month, new Date());
-      logger.info({ job: job.kind, month: job.month, version: outcome.version, created: outcome.created }, 'scheduled snapshot done');
-    },
+    now,
+    logger,
   });
-  scheduler.start().catch((err) => logger.error({ err }, 'snapshot schedule catch-up failed'));
+  running.scheduler = scheduler;
+  running.catchUp = scheduler.start();
+  running.catchUp.catch((err) => logger.error({ err }, 'snapshot schedule catch-up failed'));
   logger.info({ next: scheduler.nextWakeUps().map((d) => d.toISOString()) }, 'monthly snapshot schedule running (Asia/Shanghai)');
-  return scheduler;
 }
 
 /**

@@ -1,9 +1,11 @@
 /**
  * `casepipe figures` and `casepipe snapshot` ask the running worker (the live store's only writer) over
- * its admin port, and open the store file themselves only when no worker answers.
+ * its admin port, and open the store file themselves only when no worker answers. Either way a month
+ * that has not ended, has not begun or has no events is refused unless `--force`.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { addMonths, monthOf } from '../../services/contract/month.js';
 import { generateMonth } from '../../services/demo/month-generator.js';
 import { silentLogger } from '../../services/platform/logger.js';
 import { startWorkerProcess } from '../../services/worker/worker-process.js';
@@ -17,6 +19,7 @@ const targets = { fullOnlineReceived: 300, fullOnlineCompleted: 320, windowRecei
 describe('CLI and the running worker', () => {
   it('reads figures and takes snapshots through the worker, and directly when none runs', async () => {
     const port = await freePort();
+    const current = monthOf(Date.now());
     const p = testPipeline('cli-worker', { CASEPIPE_WORKER_PORT: String(port) });
     const generated = generateMonth({ month: '2025-08', seed: 5, targets, malformedRate: 0 });
     const kafka = testKafka();
@@ -43,6 +46,19 @@ describe('CLI and the running worker', () => {
       const snap = await cli('snapshot', '--month', '2025-08', '--json');
       expect(snap.status).toBe(0);
       expect(JSON.parse(snap.stdout)).toMatchObject({ month: '2025-08', version: 1, created: true, manifest: { provisional: false } });
+
+      for (const [month, code] of [
+        [current, 'SNAPSHOT_MONTH_OPEN'],
+        [addMonths(current, 1), 'SNAPSHOT_MONTH_FUTURE'],
+        ['2024-01', 'SNAPSHOT_MONTH_EMPTY'],
+      ]) {
+        const refused = await cli('snapshot', '--month', month);
+        expect({ month, status: refused.status, stdout: refused.stdout }).toEqual({ month, status: 1, stdout: '' });
+        expect(refused.stderr).toMatch(new RegExp(`^casepipe: ${code}: .*pass --force`));
+      }
+      const forced = await cli('snapshot', '--month', current, '--force', '--json');
+      expect(forced.status).toBe(0);
+      expect(JSON.parse(forced.stdout)).toMatchObject({ month: current, version: 1, created: true, manifest: { early: true, provisional: true } });
     } finally {
       await worker.stop();
     }
@@ -54,6 +70,9 @@ describe('CLI and the running worker', () => {
       const again = await cli('snapshot', '--month', '2025-08');
       expect(again.status).toBe(0);
       expect(again.stdout).toContain('unchanged, kept 2025-08 v1');
+      const refused = await cli('snapshot', '--month', addMonths(current, 1));
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(/^casepipe: SNAPSHOT_MONTH_FUTURE: /);
     } finally {
       await admin.disconnect();
       p.cleanup();
