@@ -31,9 +31,18 @@ export type ErrorCode =
   // store and snapshots
   | 'STORE_BUSY'
   | 'STORE_FAILED'
+  | 'STORE_NOT_FOUND'
   | 'SNAPSHOT_NOT_FOUND'
   | 'SNAPSHOT_FAILED'
   | 'QUERY_FAILED'
+  | 'QUERY_TIMEOUT'
+  | 'SNAPSHOT_BUSY'
+  // the worker's admin port
+  | 'ADMIN_TOKEN_NOT_CONFIGURED'
+  | 'ADMIN_UNAUTHORIZED'
+  | 'ADMIN_HOST_REFUSED'
+  | 'ADMIN_ORIGIN_REFUSED'
+  | 'ADMIN_BAD_REQUEST'
   // demo data
   | 'INVALID_DEMO_OPTIONS';
 

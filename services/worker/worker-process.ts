@@ -9,7 +9,6 @@ import type { Config } from '../platform/config.js';
 import { createKafka } from '../platform/kafka-client.js';
 import type { Logger } from '../platform/logger.js';
 import { CASE_EVENTS, CASE_EVENTS_DLQ, declaredTopics, ensureTopics } from '../platform/topics.js';
-import { isMonth } from '../contract/month.js';
 import type { Month } from '../figures/window-figures.js';
 import type { SnapshotOutcome } from '../snapshot/monthly-snapshot.js';
 import { SnapshotScheduler } from '../snapshot/schedule.js';
@@ -17,6 +16,7 @@ import { loadScheduleState, recordRecheck } from '../snapshot/schedule-state.js'
 import { snapshotRunner, snapshotsDir } from '../snapshot/snapshot-runner.js';
 import { LiveStore } from '../store/live-store.js';
 import { buildAdminServer } from './admin-server.js';
+import { registerSnapshotRoute } from './snapshot-route.js';
 import { StreamWorker } from './stream-worker.js';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
 
@@ -35,8 +35,8 @@ export interface RunningWorker {
   store: LiveStore;
   worker: StreamWorker;
   metrics: WorkerMetrics;
-  /** Snapshots month M now (serialized with the scheduler's runs). */
-  snapshot: (month: Month) => Promise<SnapshotOutcome>;
+  /** Snapshots month M now (serialized with the scheduler's runs); `force` takes an open, future or empty month. */
+  snapshot: (month: Month, options?: { force?: boolean }) => Promise<SnapshotOutcome>;
   scheduler: SnapshotScheduler | undefined;
   /** Where the admin server listens, when it does. */
   url: string | undefined;
@@ -118,16 +118,15 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
         store: file,
       }),
       figures: (month) => store.figures(month),
-      extend: (a) =>
-        a.post<{ Querystring: { month?: string } }>('/snapshots', async (req, reply) => {
-          const month = req.query.month ?? '';
-          if (!isMonth(month)) return reply.code(400).send({ code: 'BAD_MONTH', message: `month must be YYYY-MM, got ${JSON.stringify(month)}` });
-          return running.snapshot(month);
-        }),
+      access: config.admin,
+      extend: (a) => registerSnapshotRoute(a, (month, options) => running.snapshot(month, options)),
     });
-    const address = await app.listen({ port: opts.port ?? config.workerPort, host: '127.0.0.1' });
+    const address = await app.listen({ port: opts.port ?? config.workerPort, host: config.admin.host });
     running.url = address;
-    logger.info({ url: address }, 'admin server listening (/livez /readyz /metrics /status /figures)');
+    logger.info(
+      { url: address, stateChangingRoutes: config.admin.token === undefined ? 'off (no CASEPIPE_ADMIN_TOKEN)' : 'token required' },
+      'admin server listening (/livez /readyz /metrics /status /figures, POST /snapshots)',
+    );
   }
 
   await worker.start();
