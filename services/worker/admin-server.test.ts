@@ -126,17 +126,17 @@ describe('who may call the admin port', () => {
   });
 
   it.each([
-    ['bad JSON', '{"month": "2025-08",', 'not valid JSON'],
-    ['an empty body', '', 'must be a JSON object'],
-    ['an array', '["2025-08"]', 'must be a JSON object'],
-    ['a bad month', '{"month": "2025-8"}', '"month" must be "YYYY-MM"'],
-    ['a string force', '{"month": "2025-08", "force": "yes"}', '"force" must be true or false'],
-    ['an unknown field', '{"month": "2025-08", "froce": true}', 'unknown field(s) "froce"'],
+    ['bad JSON', '{"month": "2025-08",', /^the body is not valid JSON: \S/],
+    ['an empty body', '', /must be a JSON object/],
+    ['an array', '["2025-08"]', /must be a JSON object/],
+    ['a bad month', '{"month": "2025-8"}', /"month" must be "YYYY-MM"/],
+    ['a string force', '{"month": "2025-08", "force": "yes"}', /"force" must be true or false/],
+    ['an unknown field', '{"month": "2025-08", "froce": true}', /unknown field\(s\) "froce"/],
   ])('answers %s with 400 and the reason', async (_what, payload, reason) => {
     const { calls, run } = recording();
     const res = await server(true, LOCAL, run).inject({ method: 'POST', url: '/snapshots', headers: json, payload });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ code: 'ADMIN_BAD_REQUEST', message: expect.stringContaining(reason) });
+    expect(res.json()).toMatchObject({ code: 'ADMIN_BAD_REQUEST', message: expect.stringMatching(reason) });
     expect(calls).toEqual([]);
   });
 

@@ -66,7 +66,7 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
       return refuse(reply, 415, 'ADMIN_BAD_REQUEST', `the body must be application/json, got ${JSON.stringify(req.headers['content-type'] ?? 'none')}`);
     }
   });
-  app.removeContentTypeParser('application/json');
+  // Replaces fastify's JSON parser, whose message does not say what is wrong with the body.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, body === '' ? undefined : JSON.parse(body as string));

@@ -84,7 +84,7 @@ export function registerSnapshotCommands(program: Command, ctx: CliContext): voi
 
 /** Through the running worker (it holds the store and runs the schedule); on the store file when none runs. */
 function runSnapshot(ctx: CliContext, m: string): Promise<SnapshotOutcome> {
-  return withLiveStore(ctx, { route: `/snapshots?month=${m}`, method: 'POST', timeoutMs: 600_000, failure: 'SNAPSHOT_FAILED' }, async (store) => {
+  return withLiveStore(ctx, { route: '/snapshots', method: 'POST', body: { month: m }, timeoutMs: 600_000, failure: 'SNAPSHOT_FAILED' }, async (store) => {
     const kafka = ctx.config.kafka.brokers ? createKafka(ctx.config, ctx.config.kafka.brokers, ctx.logger) : await ctx.kafka().catch(() => undefined);
     return snapshotRunner({ store, config: ctx.config, topic: ctx.topics.caseEvents, kafka, logger: ctx.logger })(m);
   });
