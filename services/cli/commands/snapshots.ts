@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { CasepipeError } from '../../platform/errors.js';
 import { createKafka } from '../../platform/kafka-client.js';
 import { listMonths, listVersions, readManifest, versionFolder } from '../../snapshot/snapshot-folder.js';
-import { formatQueryResult, querySnapshot, snapshotDatabase, type QueryFormat } from '../../snapshot/snapshot-query.js';
+import { queryOutput, type QueryFormat } from '../../snapshot/query-output.js';
+import { DEFAULT_QUERY_TIMEOUT_S, queryLimits, querySnapshot, snapshotDatabase } from '../../snapshot/snapshot-query.js';
 import { snapshotRunner, snapshotsDir } from '../../snapshot/snapshot-runner.js';
 import type { SnapshotOutcome } from '../../snapshot/monthly-snapshot.js';
 import type { CliContext } from '../context.js';
@@ -70,15 +71,18 @@ export function registerSnapshotCommands(program: Command, ctx: CliContext): voi
 
   program
     .command('query')
-    .description('run SQL on a snapshot, read-only (tables: figures_total, figures_by_department, milestones, consultations, case_durations, quality, dead_letters, ...)')
+    .description('run one SQL statement on a snapshot, read-only (tables: figures_total, figures_by_department, milestones, consultations, case_durations, quality, dead_letters, ...)')
     .requiredOption('--month <YYYY-MM>', 'calendar month in China Standard Time')
     .option('--version <N>', 'snapshot version (default: the latest)')
     .option('--format <table|csv|json>', 'output format', 'table')
-    .argument('<sql>', 'the SQL to run')
-    .action(async (sql: string, opts: { month: string; version?: string; format: string }) => {
+    .option('--timeout <seconds>', 'interrupt the query after this long', String(DEFAULT_QUERY_TIMEOUT_S))
+    .argument('<sql>', 'the SQL statement to run')
+    .action(async (sql: string, opts: { month: string; version?: string; format: string; timeout: string }) => {
       if (!['table', 'csv', 'json'].includes(opts.format)) throw new CasepipeError('CONFIG_INVALID', `--format must be table, csv or json`);
+      const timeout = Number(opts.timeout);
+      if (!/^\d+(\.\d+)?$/.test(opts.timeout) || timeout <= 0) throw new CasepipeError('CONFIG_INVALID', `--timeout must be a number of seconds > 0, got ${JSON.stringify(opts.timeout)}`);
       const { file } = snapshotDatabase(snapshotsDir(ctx.config), monthOption(opts.month), version(opts.version));
-      console.log(formatQueryResult(await querySnapshot(file, sql), opts.format as QueryFormat));
+      await querySnapshot(file, sql, queryLimits(ctx.config, timeout), queryOutput(opts.format as QueryFormat, process.stdout));
     });
 }
 
