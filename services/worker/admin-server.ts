@@ -5,7 +5,7 @@
  *
  * Who may call (docs/admin-port.md): every request must name the worker by its bind address, localhost
  * or a configured host (a DNS-rebinding page names its own domain), and a request from a browser page
- * must come from one of those origins. Every route other than GET/HEAD changes state and needs the
+ * must come from the worker's own origin (same host and port). Every route other than GET/HEAD changes state and needs the
  * admin token as `Authorization: Bearer` and a JSON body: a cross-site page cannot send
  * `application/json` without a CORS preflight, which this server never grants. Without a configured
  * token those routes are refused.
@@ -51,7 +51,7 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
       return refuse(reply, 403, 'ADMIN_HOST_REFUSED', `Host ${JSON.stringify(req.headers.host ?? '')} is not this worker: use its bind address, localhost or a name in CASEPIPE_ADMIN_ALLOWED_HOSTS`);
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !hosts.has(originHost(origin) ?? '')) {
+    if (origin !== undefined && originHost(origin) !== req.headers.host?.toLowerCase()) {
       return refuse(reply, 403, 'ADMIN_ORIGIN_REFUSED', `requests from the page ${JSON.stringify(origin)} are refused`);
     }
     if (req.method === 'GET' || req.method === 'HEAD') return;
@@ -110,12 +110,13 @@ function hostName(header: string | undefined): string | undefined {
   return h.replace(/:\d*$/, '');
 }
 
+/** host[:port] of a web origin, as a Host header names it; undefined for "null" and anything not http(s). */
 function originHost(origin: string): string | undefined {
   try {
     const url = new URL(origin);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.hostname.replace(/^\[|\]$/g, '') : undefined;
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.host : undefined;
   } catch {
-    return undefined; // "null" (a sandboxed or file: page) and anything unparsable
+    return undefined;
   }
 }
 
