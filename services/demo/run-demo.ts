@@ -21,7 +21,7 @@ import { FIGURE_KEYS, type MonthFigures } from '../figures/window-figures.js';
 import { diffMonthFigures } from '../report/report-input.js';
 import { renderOverviewParagraph } from '../report/paragraph.js';
 import { formatWan } from '../report/number-format.js';
-import { querySnapshot } from '../snapshot/snapshot-query.js';
+import { queryLimits, queryRows } from '../snapshot/snapshot-query.js';
 import { startWorkerProcess } from '../worker/worker-process.js';
 import { generateMonth, type GenerateMonthOptions } from './month-generator.js';
 import { publishGenerated } from './publish-generated.js';
@@ -110,15 +110,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const figures = JSON.parse(fs.readFileSync(path.join(snapshot.folder, 'figures.json'), 'utf8')) as MonthFigures;
     const paragraph = renderOverviewParagraph(figures);
     const deadLettersByReason: Record<string, number> = {};
-    const dl = await querySnapshot(path.join(snapshot.folder, 'snapshot.duckdb'), 'SELECT reason, sum(count)::BIGINT AS n FROM dead_letters GROUP BY reason ORDER BY reason');
-    for (const r of dl.rows) deadLettersByReason[String(r.reason)] = Number(r.n);
+    const dl = await queryRows(path.join(snapshot.folder, 'snapshot.duckdb'), 'SELECT reason, sum(count)::BIGINT AS n FROM dead_letters GROUP BY reason ORDER BY reason', queryLimits(config));
+    for (const r of dl) deadLettersByReason[String(r.reason)] = Number(r.n);
 
     print('');
     print(`一、${month.slice(0, 4)}年${Number(month.slice(5))}月总体运行情况`);
     print(paragraph);
     print('');
-    const metrics = await querySnapshot(path.join(snapshot.folder, 'snapshot.duckdb'), `SELECT metric, sum(n)::BIGINT AS n FROM quality GROUP BY metric`);
-    const metric = (name: string) => Number(metrics.rows.find((r) => r.metric === name)?.n ?? 0);
+    const metrics = await queryRows(path.join(snapshot.folder, 'snapshot.duckdb'), `SELECT metric, sum(n)::BIGINT AS n FROM quality GROUP BY metric`, queryLimits(config));
+    const metric = (name: string) => Number(metrics.find((r) => r.metric === name)?.n ?? 0);
     print('Data quality (数据质量):');
     print(`  events read ${metric('events_read')}, duplicates dropped ${metric('duplicates_dropped')}, late events ${metric('late_events')}`);
     print(`  stored: milestones ${snapshot.manifest.rowCounts.milestones}, consultations ${snapshot.manifest.rowCounts.consultations}`);

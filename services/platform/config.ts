@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CasepipeError } from './errors.js';
@@ -6,6 +7,13 @@ import { CasepipeError } from './errors.js';
  * Every setting comes from the environment, validated once at start. A bad value names the
  * variable and what it expects. Defaults run the whole pipeline on one machine.
  */
+const HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|[0-9A-Fa-f:]+)$/;
+const ADMIN_TOKEN = /^[\x21-\x7e]{16,}$/;
+const ADMIN_TOKEN_RULE = 'at least 16 printable ASCII characters without spaces (e.g. `openssl rand -hex 32`)';
+
+/** Variables whose value an error message must not repeat. */
+const SECRETS = new Set(['KAFKA_SASL_PASSWORD', 'CASEPIPE_ADMIN_TOKEN']);
+
 const schema = z.object({
   KAFKA_BROKERS: z
     .string()
@@ -26,6 +34,13 @@ const schema = z.object({
   /** How long the group waits for a worker that stopped answering (a crashed one) before moving its partitions. */
   CASEPIPE_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300000).default(30000),
   CASEPIPE_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** The admin port's bind address: loopback unless the worker must be reached from elsewhere (a container). */
+  CASEPIPE_WORKER_HOST: z.string().regex(HOST, 'an IP address or host name such as 127.0.0.1 or 0.0.0.0').default('127.0.0.1'),
+  /** Host names (besides the bind address and localhost) that requests to the admin port may be addressed to. */
+  CASEPIPE_ADMIN_ALLOWED_HOSTS: z.string().regex(/^[^,\s]+(,[^,\s]+)*$/, 'a comma-separated list of host names').optional(),
+  /** The token for the admin port's state-changing routes (POST /snapshots), or a file holding it. */
+  CASEPIPE_ADMIN_TOKEN: z.string().regex(ADMIN_TOKEN, ADMIN_TOKEN_RULE).optional(),
+  CASEPIPE_ADMIN_TOKEN_FILE: z.string().min(1).optional(),
   CASEPIPE_STORE_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB').default('512MB'),
   CASEPIPE_LAG_THRESHOLD: z.coerce.number().int().min(0).default(1000),
   /** Whether the worker runs the monthly snapshot schedule (Asia/Shanghai). */
@@ -52,6 +67,14 @@ export interface Config {
   groupId: string;
   sessionTimeoutMs: number;
   workerPort: number;
+  admin: {
+    /** Bind address of the admin port. */
+    host: string;
+    /** Host names requests may name besides the bind address and localhost (DNS rebinding guard). */
+    allowedHosts: string[];
+    /** Bearer token for state-changing routes; undefined: those routes are refused. */
+    token: string | undefined;
+  };
   storeMemoryLimit: string;
   lagThreshold: number;
   schedule: { enabled: boolean; graceDays: number; firstMonth: string | undefined };
@@ -63,7 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.');
-      return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+      return `${name}=${SECRETS.has(name) ? '[redacted]' : JSON.stringify(env[name] ?? '')}: ${issue.message}`;
     });
     throw new CasepipeError('CONFIG_INVALID', `invalid configuration:\n  ${lines.join('\n  ')}`);
   }
@@ -91,9 +114,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     groupId: c.CASEPIPE_GROUP_ID,
     sessionTimeoutMs: c.CASEPIPE_SESSION_TIMEOUT_MS,
     workerPort: c.CASEPIPE_WORKER_PORT,
+    admin: {
+      host: c.CASEPIPE_WORKER_HOST,
+      allowedHosts: c.CASEPIPE_ADMIN_ALLOWED_HOSTS?.split(',').map((h) => h.toLowerCase()) ?? [],
+      token: adminToken(c.CASEPIPE_ADMIN_TOKEN, c.CASEPIPE_ADMIN_TOKEN_FILE, cwd),
+    },
     storeMemoryLimit: c.CASEPIPE_STORE_MEMORY_LIMIT,
     lagThreshold: c.CASEPIPE_LAG_THRESHOLD,
     schedule: { enabled: c.CASEPIPE_SCHEDULE === 'on', graceDays: c.CASEPIPE_SNAPSHOT_GRACE_DAYS, firstMonth: c.CASEPIPE_FIRST_MONTH },
     logLevel: c.LOG_LEVEL,
   };
+}
+
+/** CASEPIPE_ADMIN_TOKEN, or the content of CASEPIPE_ADMIN_TOKEN_FILE (a mounted secret; one trailing newline ignored); not both. */
+function adminToken(value: string | undefined, file: string | undefined, cwd: string): string | undefined {
+  const invalid = (line: string) => new CasepipeError('CONFIG_INVALID', `invalid configuration:\n  ${line}`);
+  if (file === undefined) return value;
+  if (value !== undefined) throw invalid('set CASEPIPE_ADMIN_TOKEN or CASEPIPE_ADMIN_TOKEN_FILE, not both');
+  let text: string;
+  try {
+    text = fs.readFileSync(path.resolve(cwd, file), 'utf8');
+  } catch (err) {
+    throw invalid(`CASEPIPE_ADMIN_TOKEN_FILE=${JSON.stringify(file)}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const token = text.replace(/\r?\n$/, '');
+  if (!ADMIN_TOKEN.test(token)) throw invalid(`CASEPIPE_ADMIN_TOKEN_FILE=${JSON.stringify(file)}: the token must be ${ADMIN_TOKEN_RULE}`);
+  return token;
 }

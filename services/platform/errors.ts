@@ -31,6 +31,7 @@ export type ErrorCode =
   // store and snapshots
   | 'STORE_BUSY'
   | 'STORE_FAILED'
+  | 'STORE_NOT_FOUND'
   | 'SNAPSHOT_NOT_FOUND'
   | 'SNAPSHOT_FAILED'
   | 'SNAPSHOT_MONTH_OPEN'
@@ -38,6 +39,14 @@ export type ErrorCode =
   | 'SNAPSHOT_MONTH_EMPTY'
   | 'SNAPSHOT_CORRUPT'
   | 'QUERY_FAILED'
+  | 'QUERY_TIMEOUT'
+  | 'SNAPSHOT_BUSY'
+  // the worker's admin port
+  | 'ADMIN_TOKEN_NOT_CONFIGURED'
+  | 'ADMIN_UNAUTHORIZED'
+  | 'ADMIN_HOST_REFUSED'
+  | 'ADMIN_ORIGIN_REFUSED'
+  | 'ADMIN_BAD_REQUEST'
   // demo data
   | 'INVALID_DEMO_OPTIONS';
 

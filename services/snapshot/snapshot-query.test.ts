@@ -1,14 +1,20 @@
 /**
  * The analysts' query on a published snapshot: SELECT works, writes fail with DuckDB's own read-only
- * error and leave snapshot.duckdb byte for byte as published; the three output formats.
+ * error and leave snapshot.duckdb byte for byte as published; the configuration is locked, one
+ * statement runs, a timeout interrupts, rows stream, and spilling never touches the snapshot folder.
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Json } from '@duckdb/node-api';
 import { generateMonth, type GeneratedMonth } from '../demo/month-generator.js';
 import { isCasepipeError } from '../platform/errors.js';
 import type { SnapshotOutcome } from './monthly-snapshot.js';
-import { formatQueryResult, querySnapshot, snapshotDatabase, type QueryResult } from './snapshot-query.js';
+import { querySnapshot, queryRows, snapshotDatabase, type QueryLimits } from './snapshot-query.js';
 import { openMonthStore, sha256, type MonthStore } from './testing/month-store.js';
 
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MONTH = '2025-08';
 const TARGETS = { fullOnlineReceived: 600, fullOnlineCompleted: 610, windowReceived: 30, windowDelivered: 60, mailed: 20, phoneConsultations: 25, onsiteConsultations: 70 };
 
@@ -17,6 +23,8 @@ describe('querySnapshot (READ_ONLY)', () => {
   let ms: MonthStore;
   let out: SnapshotOutcome;
   let db: string;
+  let limits: QueryLimits;
+  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 
   beforeAll(async () => {
     g = generateMonth({ month: MONTH, seed: 13, targets: TARGETS });
@@ -24,6 +32,7 @@ describe('querySnapshot (READ_ONLY)', () => {
     await ms.apply(g.events);
     out = await ms.snapshot(MONTH);
     db = path.join(out.folder, 'snapshot.duckdb');
+    limits = { spillRoot: path.join(ms.dir, 'tmp', 'query'), memoryLimit: '256MB', timeoutMs: 60_000 };
   });
   afterAll(() => ms?.dispose());
 
@@ -34,10 +43,9 @@ describe('querySnapshot (READ_ONLY)', () => {
   });
 
   it('answers a SELECT', async () => {
-    const r = await querySnapshot(db, `SELECT figure, value FROM figures_total WHERE figure IN ('totalHandled', 'mailed') ORDER BY figure DESC`);
-    expect(r.columns).toEqual(['figure', 'value']);
-    // BIGINT comes back as a JSON string (getRowObjectsJson): exact, never rounded.
-    expect(r.rows).toEqual([
+    const rows = await queryRows(db, `SELECT figure, value FROM figures_total WHERE figure IN ('totalHandled', 'mailed') ORDER BY figure DESC`, limits);
+    // BIGINT comes back as a JSON string: exact, never rounded.
+    expect(rows).toEqual([
       { figure: 'totalHandled', value: '630' },
       { figure: 'mailed', value: '20' },
     ]);
@@ -51,10 +59,7 @@ describe('querySnapshot (READ_ONLY)', () => {
     ['DROP', `DROP TABLE milestones`],
   ])('refuses %s with DuckDB’s read-only error and leaves the file untouched', async (kind, sql) => {
     const before = sha256(db);
-    const err = await querySnapshot(db, sql).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await failure(queryRows(db, sql, limits));
     expect(isCasepipeError(err, 'QUERY_FAILED')).toBe(true);
     expect((err as Error).message).toContain(`Cannot execute statement of type "${kind}"`);
     expect((err as Error).message).toContain('read-only mode');
@@ -63,48 +68,83 @@ describe('querySnapshot (READ_ONLY)', () => {
   });
 
   it('refuses to write or read other files (COPY TO, ATTACH, read_csv) and leaves the file untouched', async () => {
-    const before = await sha256(db);
+    const before = sha256(db);
     const outside = path.join(path.dirname(db), '..', 'escape.csv');
     for (const sql of [`COPY figures_total TO '${outside}'`, `ATTACH '${outside}.duckdb' AS other`, `SELECT * FROM read_csv('/etc/passwd')`]) {
-      await expect(querySnapshot(db, sql)).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('disabled by configuration') });
+      await expect(queryRows(db, sql, limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('disabled by configuration') });
     }
-    expect(await sha256(db)).toBe(before);
-    await expect(import('node:fs').then((fs) => fs.existsSync(outside))).resolves.toBe(false);
+    expect(sha256(db)).toBe(before);
+    expect(fs.existsSync(outside)).toBe(false);
+  });
+
+  it.each([`SET memory_limit = '64GB'`, 'SET threads = 64', 'RESET memory_limit', `PRAGMA memory_limit = '64GB'`, `SET temp_directory = '/tmp'`, 'SET enable_external_access = true'])(
+    'refuses to change the configuration: %s',
+    async (sql) => {
+      await expect(queryRows(db, sql, limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('the configuration has been locked') });
+    },
+  );
+
+  it('runs exactly one statement: several are refused before any runs, none is an error', async () => {
+    const err = await failure(queryRows(db, `SELECT 1; SELECT * FROM read_csv('/etc/passwd')`, limits));
+    expect(err).toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('the SQL holds 2 statements') });
+    await expect(queryRows(db, '-- nothing', limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('no SQL statement') });
+    await expect(queryRows(db, 'SELECT 42 AS answer;', limits)).resolves.toEqual([{ answer: 42 }]);
+  });
+
+  it('interrupts a query that runs past the timeout', async () => {
+    // Seconds of work on any machine (about 25 s on 2 cores here), so it finishes if nothing interrupts it.
+    const err = await failure(queryRows(db, 'SELECT sum(hash(range)) FROM range(500000000)', { ...limits, timeoutMs: 300 }));
+    expect(err).toMatchObject({ code: 'QUERY_TIMEOUT', message: expect.stringContaining('longer than 0.3 s') });
   });
 
   it('reports a SQL error as QUERY_FAILED with DuckDB’s text', async () => {
-    await expect(querySnapshot(db, 'SELECT nope FROM figures_total')).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('nope') });
+    await expect(queryRows(db, 'SELECT nope FROM figures_total', limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('nope') });
+    await expect(queryRows(db, 'SELEC 1', limits)).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('syntax error') });
   });
-});
 
-describe('formatQueryResult', () => {
-  const result: QueryResult = {
-    columns: ['department_code', 'department_name', 'value', 'note'],
-    rows: [
-      { department_code: 'JTYST', department_name: '交通运输厅', value: '12', note: null },
-      { department_code: 'SCJGJ', department_name: '市场监管局', value: '7', note: 'a, "b"' },
-    ],
-  };
+  it('hands the rows over chunk by chunk as DuckDB produces them, and stops when the reader goes', async () => {
+    const chunks: number[] = [];
+    const total = await querySnapshot(db, 'SELECT range AS n FROM range(10000)', limits, {
+      start: () => undefined,
+      rows: (rows: Json[][]) => chunks.push(rows.length) > 0,
+      end: () => undefined,
+    });
+    expect(total).toBe(10000);
+    expect(chunks.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...chunks)).toBeLessThanOrEqual(2048);
+    let ended = false;
+    const stopped = await querySnapshot(db, 'SELECT range AS n FROM range(10000)', limits, { start: () => undefined, rows: () => false, end: () => void (ended = true) });
+    expect(stopped).toBeLessThanOrEqual(2048);
+    expect(ended).toBe(false);
+  });
 
-  it('writes CSV with a header and quotes where needed', () => {
-    expect(formatQueryResult(result, 'csv')).toBe(
-      ['department_code,department_name,value,note', 'JTYST,交通运输厅,12,', 'SCJGJ,市场监管局,7,"a, ""b"""'].join('\n'),
+  it('spills outside the snapshot folder; a killed query leaves nothing there and the next query removes its spill', async () => {
+    const folder = out.folder;
+    const published = fs.readdirSync(folder).sort();
+    const spillRoot = limits.spillRoot;
+    // A sort of 20M rows under a 32MB limit spills within seconds.
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin/casepipe.js'), 'query', '--month', MONTH, '--format', 'csv', 'SELECT n, md5(n::VARCHAR) AS h FROM range(20000000) t(n) ORDER BY h'],
+      { cwd: ROOT, env: { ...process.env, CASEPIPE_DATA_DIR: ms.dir, CASEPIPE_STORE_MEMORY_LIMIT: '32MB', LOG_LEVEL: 'silent' }, stdio: 'ignore' },
     );
-  });
-
-  it('writes one JSON object per line', () => {
-    expect(formatQueryResult(result, 'json').split('\n').map((l) => JSON.parse(l))).toEqual(result.rows);
-  });
-
-  it('writes an aligned table, Chinese counted two columns wide, and the row count', () => {
-    expect(formatQueryResult(result, 'table')).toBe(
-      [
-        'department_code  department_name  value  note',
-        '---------------  ---------------  -----  ------',
-        'JTYST            交通运输厅       12',
-        'SCJGJ            市场监管局       7      a, "b"',
-        '(2 rows)',
-      ].join('\n'),
-    );
+    const exited = new Promise((r) => child.on('exit', r));
+    const spillFiles = () =>
+      [folder, spillRoot].flatMap((dir) => (fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.includes('duckdb_temp')) : []));
+    try {
+      const deadline = Date.now() + 90_000;
+      while (spillFiles().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(spillFiles()).not.toEqual([]);
+      expect(fs.readdirSync(folder).sort()).toEqual(published);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    expect(fs.readdirSync(folder).sort()).toEqual(published);
+    const leftover = fs.readdirSync(spillRoot);
+    expect(leftover).toEqual([expect.stringMatching(new RegExp(`^${child.pid}-`))]);
+    await queryRows(db, 'SELECT 1', limits);
+    expect(fs.readdirSync(spillRoot)).toEqual([]);
+    expect(sha256(db)).toBe(out.manifest.files.find((f) => f.name === 'snapshot.duckdb')!.sha256);
   });
 });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { generateMonth } from '../demo/month-generator.js';
 import type { SnapshotOutcome } from './monthly-snapshot.js';
-import { querySnapshot } from './snapshot-query.js';
+import { queryRows } from './snapshot-query.js';
 import { verifySnapshot } from './snapshot-verify.js';
 import { openMonthStore, type MonthStore } from './testing/month-store.js';
 import { casepipe } from './testing/run-cli.js';
@@ -66,7 +66,8 @@ describe('verifying snapshots against their manifest', () => {
     expect(report.code).toBe(1);
     expect(report.stdout).toBe('');
     expect(report.stderr).toMatch(new RegExp(`^casepipe: SNAPSHOT_CORRUPT: ${file('report.md').replaceAll('.', '\\.')}: sha256 .* is not used`));
-    await expect(querySnapshot(file('snapshot.duckdb'), 'SELECT 1')).rejects.toMatchObject({
+    const limits = { spillRoot: path.join(ms.dir, 'tmp', 'query'), memoryLimit: '256MB', timeoutMs: 60_000 };
+    await expect(queryRows(file('snapshot.duckdb'), 'SELECT 1', limits)).rejects.toMatchObject({
       code: 'SNAPSHOT_CORRUPT',
       message: expect.stringContaining(`${file('snapshot.duckdb')}: ${bytes - 1} bytes, the manifest says ${bytes}`),
     });

@@ -9,13 +9,12 @@ import type { Config } from '../platform/config.js';
 import { createKafka } from '../platform/kafka-client.js';
 import type { Logger } from '../platform/logger.js';
 import { CASE_EVENTS, CASE_EVENTS_DLQ, declaredTopics, ensureTopics } from '../platform/topics.js';
-import { isMonth } from '../contract/month.js';
-import { isCasepipeError, type ErrorCode } from '../platform/errors.js';
 import type { SnapshotScheduler, TickResult } from '../snapshot/schedule.js';
 import { scheduledSnapshots } from '../snapshot/scheduled-snapshots.js';
 import { snapshotRunner, snapshotsDir, type SnapshotRun } from '../snapshot/snapshot-runner.js';
 import { LiveStore } from '../store/live-store.js';
 import { buildAdminServer } from './admin-server.js';
+import { registerSnapshotRoute } from './snapshot-route.js';
 import { StreamWorker } from './stream-worker.js';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
 
@@ -46,7 +45,6 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-const SNAPSHOT_REFUSALS = new Set<ErrorCode>(['SNAPSHOT_MONTH_OPEN', 'SNAPSHOT_MONTH_FUTURE', 'SNAPSHOT_MONTH_EMPTY']);
 
 export function liveStorePath(config: Config): string {
   return path.join(config.dataDir, 'live', 'casepipe.duckdb');
@@ -124,22 +122,15 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
         store: file,
       }),
       figures: (month) => store.figures(month),
-      extend: (a) =>
-        a.post<{ Querystring: { month?: string; force?: string }; Body: { force?: unknown } | undefined }>('/snapshots', async (req, reply) => {
-          const month = req.query.month ?? '';
-          if (!isMonth(month)) return reply.code(400).send({ code: 'BAD_MONTH', message: `month must be YYYY-MM, got ${JSON.stringify(month)}` });
-          const force = req.query.force === 'true' || req.body?.force === true;
-          try {
-            return await running.snapshot(month, { force });
-          } catch (err) {
-            if (isCasepipeError(err) && SNAPSHOT_REFUSALS.has(err.code)) return reply.code(409).send({ code: err.code, message: err.message });
-            throw err;
-          }
-        }),
+      access: config.admin,
+      extend: (a) => registerSnapshotRoute(a, (month, options) => running.snapshot(month, options)),
     });
-    const address = await app.listen({ port: opts.port ?? config.workerPort, host: '127.0.0.1' });
+    const address = await app.listen({ port: opts.port ?? config.workerPort, host: config.admin.host });
     running.url = address;
-    logger.info({ url: address }, 'admin server listening (/livez /readyz /metrics /status /figures)');
+    logger.info(
+      { url: address, stateChangingRoutes: config.admin.token === undefined ? 'off (no CASEPIPE_ADMIN_TOKEN)' : 'token required' },
+      'admin server listening (/livez /readyz /metrics /status /figures, POST /snapshots)',
+    );
   }
 
   await worker.start();

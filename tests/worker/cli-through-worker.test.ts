@@ -1,7 +1,8 @@
 /**
  * `casepipe figures` and `casepipe snapshot` ask the running worker (the live store's only writer) over
  * its admin port, and open the store file themselves only when no worker answers. Either way a month
- * that has not ended, has not begun or has no events is refused unless `--force`.
+ * that has not ended, has not begun or has no events is refused unless `--force`. `snapshot` changes
+ * state, so through the worker it needs the admin token the worker was started with.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -14,24 +15,26 @@ import { freePort } from '../fixtures/free-port.js';
 import { createCaseTopics, eventRecord, publish, testPipeline, waitForStore } from '../fixtures/pipeline.js';
 import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
 
+const TOKEN = 'integration-admin-token-5f2c9a71';
 const targets = { fullOnlineReceived: 300, fullOnlineCompleted: 320, windowReceived: 40, windowDelivered: 50, mailed: 20, phoneConsultations: 30, onsiteConsultations: 60 };
 
 describe('CLI and the running worker', () => {
   it('reads figures and takes snapshots through the worker, and directly when none runs', async () => {
     const port = await freePort();
     const current = monthOf(Date.now());
-    const p = testPipeline('cli-worker', { CASEPIPE_WORKER_PORT: String(port) });
+    const p = testPipeline('cli-worker', { CASEPIPE_WORKER_PORT: String(port), CASEPIPE_ADMIN_TOKEN: TOKEN });
     const generated = generateMonth({ month: '2025-08', seed: 5, targets, malformedRate: 0 });
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();
     await createCaseTopics(admin, p.topics, 3);
     await publish(kafka, p.topics.caseEvents, generated.events.map(eventRecord));
-    const env = { ...process.env, KAFKA_BROKERS: p.brokers.join(','), CASEPIPE_DATA_DIR: p.dataDir, CASEPIPE_TOPIC_PREFIX: p.config.topicPrefix, CASEPIPE_WORKER_PORT: String(port), LOG_LEVEL: 'error' };
+    const env: NodeJS.ProcessEnv = { ...process.env, CASEPIPE_ADMIN_TOKEN: TOKEN, KAFKA_BROKERS: p.brokers.join(','), CASEPIPE_DATA_DIR: p.dataDir, CASEPIPE_TOPIC_PREFIX: p.config.topicPrefix, CASEPIPE_WORKER_PORT: String(port), LOG_LEVEL: 'error' };
     // Asynchronous: the worker answering the CLI runs in this process, so its event loop must stay free.
-    const cli = (...args: string[]) =>
+    const cli = (...args: string[]) => cliWith(env, ...args);
+    const cliWith = (cliEnv: NodeJS.ProcessEnv, ...args: string[]) =>
       new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), ...args], { env, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
+        execFile(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), ...args], { env: cliEnv, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) =>
           resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
         );
       });
@@ -42,6 +45,12 @@ describe('CLI and the running worker', () => {
       const viaWorker = await cli('figures', '--month', '2025-08', '--json');
       expect(viaWorker.stderr).toBe('');
       expect(JSON.parse(viaWorker.stdout)).toEqual(generated.truth.figures);
+
+      const { CASEPIPE_ADMIN_TOKEN: _, ...withoutToken } = env;
+      const refused = await cliWith(withoutToken, 'snapshot', '--month', '2025-08');
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toContain('answered 401 to POST /snapshots');
+      expect(refused.stderr).toContain('ADMIN_UNAUTHORIZED');
 
       const snap = await cli('snapshot', '--month', '2025-08', '--json');
       expect(snap.status).toBe(0);

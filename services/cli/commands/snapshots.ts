@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { CasepipeError } from '../../platform/errors.js';
 import { createKafka } from '../../platform/kafka-client.js';
 import { listMonths, listVersions, readManifest, restatesPrevious, versionFolder } from '../../snapshot/snapshot-folder.js';
-import { formatQueryResult, querySnapshot, snapshotDatabase, type QueryFormat } from '../../snapshot/snapshot-query.js';
+import { queryOutput, type QueryFormat } from '../../snapshot/query-output.js';
+import { DEFAULT_QUERY_TIMEOUT_S, queryLimits, querySnapshot, snapshotDatabase } from '../../snapshot/snapshot-query.js';
 import { snapshotRunner, snapshotsDir } from '../../snapshot/snapshot-runner.js';
 import { assertSnapshotFileIntact, verifySnapshot } from '../../snapshot/snapshot-verify.js';
 import type { SnapshotOutcome } from '../../snapshot/monthly-snapshot.js';
@@ -102,15 +103,18 @@ export function registerSnapshotCommands(program: Command, ctx: CliContext): voi
 
   program
     .command('query')
-    .description('run SQL on a snapshot, read-only (tables: figures_total, figures_by_department, milestones, consultations, case_durations, quality, dead_letters, ...)')
+    .description('run one SQL statement on a snapshot, read-only (tables: figures_total, figures_by_department, milestones, consultations, case_durations, quality, dead_letters, ...)')
     .requiredOption('--month <YYYY-MM>', 'calendar month in China Standard Time')
     .option('--version <N>', 'snapshot version (default: the latest)')
     .option('--format <table|csv|json>', 'output format', 'table')
-    .argument('<sql>', 'the SQL to run')
-    .action(async (sql: string, opts: { month: string; version?: string; format: string }) => {
+    .option('--timeout <seconds>', 'interrupt the query after this long', String(DEFAULT_QUERY_TIMEOUT_S))
+    .argument('<sql>', 'the SQL statement to run')
+    .action(async (sql: string, opts: { month: string; version?: string; format: string; timeout: string }) => {
       if (!['table', 'csv', 'json'].includes(opts.format)) throw new CasepipeError('CONFIG_INVALID', `--format must be table, csv or json`);
+      const timeout = Number(opts.timeout);
+      if (!/^\d+(\.\d+)?$/.test(opts.timeout) || timeout <= 0) throw new CasepipeError('CONFIG_INVALID', `--timeout must be a number of seconds > 0, got ${JSON.stringify(opts.timeout)}`);
       const { file } = snapshotDatabase(snapshotsDir(ctx.config), monthOption(opts.month), version(opts.version));
-      console.log(formatQueryResult(await querySnapshot(file, sql), opts.format as QueryFormat));
+      await querySnapshot(file, sql, queryLimits(ctx.config, timeout), queryOutput(opts.format as QueryFormat, process.stdout));
     });
 }
 
@@ -119,8 +123,7 @@ const REPORT_FILES: Record<string, string | undefined> = { md: 'report.md', xlsx
 
 /** Through the running worker (it holds the store and runs the schedule); on the store file when none runs. */
 function runSnapshot(ctx: CliContext, m: string, force: boolean): Promise<SnapshotOutcome> {
-  const route = `/snapshots?month=${m}${force ? '&force=true' : ''}`;
-  return withLiveStore(ctx, { route, method: 'POST', timeoutMs: 600_000, failure: 'SNAPSHOT_FAILED' }, async (store) => {
+  return withLiveStore(ctx, { route: '/snapshots', method: 'POST', body: { month: m, force }, timeoutMs: 600_000, failure: 'SNAPSHOT_FAILED' }, async (store) => {
     const kafka = async () =>
       ctx.config.kafka.brokers ? createKafka(ctx.config, ctx.config.kafka.brokers, ctx.logger) : await ctx.kafka().catch(() => undefined);
     return snapshotRunner({ store, config: ctx.config, topic: ctx.topics.caseEvents, kafka, logger: ctx.logger })(m, { force });

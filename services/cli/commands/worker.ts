@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { FIGURE_KEYS, FIGURE_LABELS, type MonthFigures } from '../../figures/window-figures.js';
 import { runWorkerUntilSignalled } from '../../worker/worker-process.js';
-import { monthOption, withLiveStore } from '../live-store-access.js';
+import { monthOption, readLiveStore } from '../live-store-access.js';
 import type { CliContext } from '../context.js';
 
 export function registerWorkerCommands(program: Command, ctx: CliContext): void {
@@ -23,9 +23,9 @@ export function registerWorkerCommands(program: Command, ctx: CliContext): void 
     });
 }
 
-/** The month's figures from the live store, through the running worker when there is one. */
+/** The month's figures from the live store, through the running worker when there is one, else read-only. */
 export function liveFigures(ctx: CliContext, month: string): Promise<MonthFigures> {
-  return withLiveStore(ctx, { route: `/figures?month=${month}`, method: 'GET', timeoutMs: 30_000, failure: 'STORE_FAILED' }, (store) => store.figures(month));
+  return readLiveStore(ctx, { route: `/figures?month=${month}`, method: 'GET', timeoutMs: 30_000, failure: 'STORE_FAILED' }, (store) => store.figures(month));
 }
 
 export function formatFigures(f: MonthFigures): string {
