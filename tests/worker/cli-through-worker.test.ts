@@ -86,5 +86,5 @@ describe('CLI and the running worker', () => {
       await admin.disconnect();
       p.cleanup();
     }
-  });
+  }, 300_000); // a dozen CLI child processes, each starting Node with tsx
 });
