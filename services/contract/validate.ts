@@ -1,11 +1,13 @@
 /**
  * Rules beyond the Avro schema. A broken rule is a stable ErrorCode (the dead-letter reason) plus a
  * message naming the event and the field. Checks run in a fixed order, so one event always yields
- * the same first problem.
+ * the same first problem. Personal data is looked for first, in every text field, so that no later
+ * message can repeat it: its own message names the field and the kind, never the value.
  */
 import type { ErrorCode } from '../platform/errors.js';
 import { CHANNELS, DELIVERY_METHODS, EVENT_KINDS, type CaseEvent, type Channel } from './case-event.js';
 import { monthRange } from './month.js';
+import { findPersonalData, PERSONAL_DATA_LABELS, type PersonalDataKind } from './personal-data.js';
 
 export interface ValidationProblem {
   code: ErrorCode;
@@ -39,8 +41,13 @@ const DEPARTMENT_CODE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 
 export function validateCaseEvent(event: CaseEvent, ingestedAtMs: number): ValidationProblem | null {
-  const who = `event ${JSON.stringify(event.eventId)} (case ${JSON.stringify(event.caseId)})`;
-  const problem = (code: ErrorCode, field: string | undefined, why: string): ValidationProblem => ({ code, field, message: `${who}: ${why}` });
+  const personal = personalDataProblem(event);
+  if (personal) return personal;
+  const problem = (code: ErrorCode, field: string | undefined, why: string): ValidationProblem => ({
+    code,
+    field,
+    message: `event ${JSON.stringify(event.eventId)} (case ${JSON.stringify(event.caseId)}): ${why}`,
+  });
 
   const eventIdWhy = textProblem(event.eventId, LIMITS.eventId);
   if (eventIdWhy) return problem('INVALID_EVENT_ID', 'eventId', `eventId ${eventIdWhy}`);
@@ -115,10 +122,6 @@ export function validateCaseEvent(event: CaseEvent, ingestedAtMs: number): Valid
     if (typeof value !== 'string' || value.length > LIMITS.attributeValue) {
       return problem('INVALID_FIELD', `attributes.${key}`, `attribute ${key} must be a string of at most ${LIMITS.attributeValue} characters`);
     }
-    const pii = personalDataKind(value);
-    if (pii) {
-      return problem('INVALID_FIELD', `attributes.${key}`, `attribute ${key} looks like personal data (${pii}); connectors must drop or hash it`);
-    }
   }
   if (count > LIMITS.attributeCount) {
     return problem('INVALID_FIELD', 'attributes', `${count} attributes, at most ${LIMITS.attributeCount} allowed`);
@@ -136,18 +139,45 @@ function textProblem(value: unknown, max: number): string | null {
   return null;
 }
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK = '10X98765432';
+/** The text fields scanned for personal data, in this order (then attribute names and values). */
+const TEXT_FIELDS = ['eventId', 'caseId', 'kind', 'departmentCode', 'departmentName', 'itemCode', 'channel', 'deliveryMethod', 'sourceSystem', 'sourceRecordId'] as const;
 
-/** A last line of defence for attribute values: a whole value that is a 身份证号 or a mobile number. */
-export function personalDataKind(value: string): string | null {
-  if (/^1[3-9]\d{9}$/.test(value)) return 'mobile number';
-  if (/^\d{17}[\dXx]$/.test(value)) {
-    let sum = 0;
-    for (let i = 0; i < 17; i++) sum += Number(value[i]) * ID_WEIGHTS[i];
-    if (ID_CHECK[sum % 11] === value[17].toUpperCase()) return '身份证号';
+/**
+ * PERSONAL_DATA naming the first field that holds a 身份证号 or a mobile number (see personal-data.ts).
+ * The last line of defence: connectors drop personal fields or replace them with a keyed hash.
+ */
+export function personalDataProblem(event: CaseEvent): ValidationProblem | null {
+  const found = (field: string, where: string, kind: PersonalDataKind): ValidationProblem => ({
+    code: 'PERSONAL_DATA',
+    field,
+    message: `${where} holds personal data (${PERSONAL_DATA_LABELS[kind]}); the value is not repeated here. Connectors must drop personal fields or replace them with a keyed hash`,
+  });
+  for (const field of TEXT_FIELDS) {
+    const value = event[field];
+    if (typeof value !== 'string') continue;
+    const kind = findPersonalData(value);
+    if (kind) return found(field, field, kind);
+  }
+  const attrs = event.attributes;
+  if (attrs === null || typeof attrs !== 'object') return null;
+  let index = 0;
+  for (const key in attrs) {
+    index++;
+    const nameKind = findPersonalData(key);
+    if (nameKind) return found('attributes', `the name of attribute #${index}`, nameKind);
+    const value = attrs[key];
+    const valueKind = typeof value === 'string' ? findPersonalData(value) : null;
+    if (valueKind) return found(`attributes.${key}`, `attribute ${key}`, valueKind);
   }
   return null;
+}
+
+/**
+ * The department a dead letter is counted under in the live store (and so in published snapshots):
+ * none when the department code is itself the personal data.
+ */
+export function deadLetterDepartment(event: CaseEvent, problem: ValidationProblem): string | null {
+  return problem.code === 'PERSONAL_DATA' && problem.field === 'departmentCode' ? null : event.departmentCode;
 }
 
 function iso(ms: number): string {

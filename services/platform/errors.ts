@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'MISSING_DELIVERY_METHOD'
   | 'INVALID_CHANNEL_FOR_KIND'
   | 'INVALID_FIELD'
+  | 'PERSONAL_DATA'
   | 'SCHEMA_INCOMPATIBLE'
   // store and snapshots
   | 'STORE_BUSY'
