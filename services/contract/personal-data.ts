@@ -153,21 +153,17 @@ function scan(text: string, onMatch: MatchHandler | undefined): PersonalDataKind
 
 function growGroups(): void {
   const n = groupStart.length * 2;
-  const grow32 = (a: Int32Array): Int32Array => {
-    const b = new Int32Array(n);
-    b.set(a);
-    return b;
-  };
-  const grow8 = (a: Uint8Array): Uint8Array => {
-    const b = new Uint8Array(n);
-    b.set(a);
-    return b;
-  };
-  groupDigit = grow32(groupDigit);
-  groupStart = grow32(groupStart);
-  groupEnd = grow32(groupEnd);
-  groupJoin = grow8(groupJoin);
-  groupX = grow8(groupX);
+  const digit = new Int32Array(n);
+  const start = new Int32Array(n);
+  const end = new Int32Array(n);
+  const join = new Uint8Array(n);
+  const x = new Uint8Array(n);
+  digit.set(groupDigit);
+  start.set(groupStart);
+  end.set(groupEnd);
+  join.set(groupJoin);
+  x.set(groupX);
+  [groupDigit, groupStart, groupEnd, groupJoin, groupX] = [digit, start, end, join, x];
 }
 
 /**
