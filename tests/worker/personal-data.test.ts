@@ -59,10 +59,10 @@ describe('personal data in case events', () => {
       expect((await worker.store.figures('2025-08')).total.fullOnlineReceived).toBe(goods.length);
 
       const conn = await worker.store.connect();
-      const stored = JSON.stringify(
-        (await conn.runAndReadAll(`SELECT * FROM quality_counts`)).getRows().map(String) +
-          (await conn.runAndReadAll(`SELECT * FROM milestones`)).getRows().map(String),
-      );
+      const stored = [
+        ...(await conn.runAndReadAll(`SELECT * FROM quality_counts`)).getRows(),
+        ...(await conn.runAndReadAll(`SELECT * FROM milestones`)).getRows(),
+      ].join('\n');
       conn.closeSync();
       expect(stored).not.toContain(MOBILE_DIGITS);
       expect(stored).not.toContain(ID.slice(0, 17));
