@@ -56,6 +56,8 @@ const schema = z.object({
   CASEPIPE_CONTROLLER_PORT: wholeNumber(1, 65535).default(19093),
   /** Where the local broker, the live store and the snapshots keep their files. */
   CASEPIPE_DATA_DIR: z.string().min(1).default('.data'),
+  /** Accept topics with fewer replicas than infra/topics.json declares on a cluster that is not on loopback. */
+  CASEPIPE_ALLOW_FEWER_REPLICAS: z.enum(['true', 'false']).default('false'),
   CASEPIPE_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/, 'letters, digits, dot, dash, underscore').default(''),
   CASEPIPE_GROUP_ID: z.string().min(1).default('casepipe-worker'),
   /** How long the group waits for a worker that stopped answering (a crashed one) before moving its partitions. */
@@ -89,6 +91,7 @@ export interface Config {
   broker: { port: number; controllerPort: number };
   dataDir: string;
   topicPrefix: string;
+  allowFewerReplicas: boolean;
   groupId: string;
   sessionTimeoutMs: number;
   workerPort: number;
@@ -146,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     broker: { port: c.CASEPIPE_BROKER_PORT, controllerPort: c.CASEPIPE_CONTROLLER_PORT },
     dataDir: path.resolve(cwd, c.CASEPIPE_DATA_DIR),
     topicPrefix: c.CASEPIPE_TOPIC_PREFIX,
+    allowFewerReplicas: c.CASEPIPE_ALLOW_FEWER_REPLICAS === 'true',
     groupId: c.CASEPIPE_GROUP_ID,
     sessionTimeoutMs: c.CASEPIPE_SESSION_TIMEOUT_MS,
     workerPort: c.CASEPIPE_WORKER_PORT,

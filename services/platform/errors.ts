@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'BROKER_START_FAILED'
   | 'BROKER_UNAVAILABLE'
   | 'TOPIC_DRIFT'
+  | 'TOO_FEW_REPLICAS'
   // the case-event contract: bytes that are not an event
   | 'NOT_AVRO'
   | 'UNKNOWN_SCHEMA'

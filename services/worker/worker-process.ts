@@ -64,7 +64,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
       { ...spec(CASE_EVENTS), name: opts.topics.caseEvents },
       { ...spec(CASE_EVENTS_DLQ), name: opts.topics.deadLetters },
     ];
-    await ensureTopics(admin, topics);
+    await ensureTopics(admin, topics, { allowFewerReplicas: config.allowFewerReplicas, logger });
   } finally {
     await admin.disconnect();
   }
