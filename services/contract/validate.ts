@@ -116,6 +116,9 @@ export function validateCaseEvent(event: CaseEvent, ingestedAtMs: number): Valid
   for (const key in attrs) {
     count++;
     const value = attrs[key];
+    if (key === '__proto__') {
+      return problem('INVALID_FIELD', 'attributes', 'attribute name __proto__ is not allowed (a reader of the event would drop it)');
+    }
     if (key.length === 0 || key.length > LIMITS.attributeKey) {
       return problem('INVALID_FIELD', 'attributes', `attribute name ${JSON.stringify(key.slice(0, 80))} must be 1 to ${LIMITS.attributeKey} characters`);
     }

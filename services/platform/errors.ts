@@ -14,11 +14,16 @@ export type ErrorCode =
   | 'BROKER_UNAVAILABLE'
   | 'TOPIC_DRIFT'
   | 'TOO_FEW_REPLICAS'
+  | 'TOPIC_MISSING'
+  | 'INPUT_UNREADABLE'
   // the case-event contract: bytes that are not an event
   | 'NOT_AVRO'
   | 'UNKNOWN_SCHEMA'
   | 'DECODE_FAILED'
   | 'EMPTY_VALUE'
+  // lines of `events publish` that are not text
+  | 'INVALID_ENCODING'
+  | 'LINE_TOO_LONG'
   // the case-event contract: events that break a rule
   | 'INVALID_CASE_ID'
   | 'INVALID_EVENT_ID'
