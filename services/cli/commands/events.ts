@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { logLevel } from 'kafkajs';
 import { CasepipeError } from '../../platform/errors.js';
-import { createKafka } from '../../platform/kafka-client.js';
+import { checkBrokerCredentials, createKafka } from '../../platform/kafka-client.js';
 import { publishJsonl, strictDecoder } from '../../contract/publish-jsonl.js';
 import { tailEvents } from '../../contract/tail-events.js';
 import type { CliContext } from '../context.js';
@@ -33,6 +33,7 @@ function checkInputFile(file: string): void {
  */
 async function checkPublishTarget(ctx: CliContext, topic: string): Promise<void> {
   const brokers = await ctx.brokers();
+  await checkBrokerCredentials(ctx.config, brokers, ctx.logger);
   const admin = createKafka(ctx.config, brokers, ctx.logger, {
     logLevel: logLevel.NOTHING,
     connectionTimeout: 2_500,
