@@ -92,9 +92,9 @@ export function maskPersonalData(text: string): string {
 function scan(text: string, onMatch: MatchHandler | undefined): PersonalDataKind | null {
   const length = text.length;
   let count = 0;
-  for (let i = 0; i < length; i++) if (digitOf(text.charCodeAt(i)) >= 0) count++;
+  for (let i = 0; i < length && count < MIN_DIGITS; i++) if (digitOf(text.charCodeAt(i)) >= 0) count++;
   if (count < MIN_DIGITS) return null;
-  if (digits.length < count) digits = new Uint8Array(count * 2);
+  if (digits.length < length) digits = new Uint8Array(length * 2);
 
   let found: PersonalDataKind | null = null;
   let nDigits = 0;

@@ -142,37 +142,50 @@ function textProblem(value: unknown, max: number): string | null {
   return null;
 }
 
-/** The text fields scanned for personal data, in this order (then attribute names and values). */
-const TEXT_FIELDS = ['eventId', 'caseId', 'kind', 'departmentCode', 'departmentName', 'itemCode', 'channel', 'deliveryMethod', 'sourceSystem', 'sourceRecordId'] as const;
-
 /**
- * PERSONAL_DATA naming the first field that holds a 身份证号 or a mobile number (see personal-data.ts).
+ * PERSONAL_DATA naming the first field that holds a 身份证号 or a mobile number (see personal-data.ts),
+ * looked at in this order: eventId, caseId, kind, departmentCode, departmentName, itemCode, channel,
+ * deliveryMethod, sourceSystem, sourceRecordId, then each attribute's name and value.
  * The last line of defence: connectors drop personal fields or replace them with a keyed hash.
+ * Written out field by field: the worker runs it on every event.
  */
 export function personalDataProblem(event: CaseEvent): ValidationProblem | null {
-  const found = (field: string, where: string, kind: PersonalDataKind): ValidationProblem => ({
+  let kind: PersonalDataKind | null;
+  let field: string;
+  if ((kind = textKind(event.eventId))) field = 'eventId';
+  else if ((kind = textKind(event.caseId))) field = 'caseId';
+  else if ((kind = textKind(event.kind))) field = 'kind';
+  else if ((kind = textKind(event.departmentCode))) field = 'departmentCode';
+  else if ((kind = textKind(event.departmentName))) field = 'departmentName';
+  else if ((kind = textKind(event.itemCode))) field = 'itemCode';
+  else if ((kind = textKind(event.channel))) field = 'channel';
+  else if ((kind = textKind(event.deliveryMethod))) field = 'deliveryMethod';
+  else if ((kind = textKind(event.sourceSystem))) field = 'sourceSystem';
+  else if ((kind = textKind(event.sourceRecordId))) field = 'sourceRecordId';
+  else {
+    const attrs = event.attributes;
+    if (attrs === null || typeof attrs !== 'object') return null;
+    let index = 0;
+    for (const key in attrs) {
+      index++;
+      if ((kind = findPersonalData(key))) return personalDataFound('attributes', `the name of attribute #${index}`, kind);
+      if ((kind = textKind(attrs[key]))) return personalDataFound(`attributes.${key}`, `attribute ${key}`, kind);
+    }
+    return null;
+  }
+  return personalDataFound(field, field, kind);
+}
+
+function textKind(value: unknown): PersonalDataKind | null {
+  return typeof value === 'string' ? findPersonalData(value) : null;
+}
+
+function personalDataFound(field: string, where: string, kind: PersonalDataKind): ValidationProblem {
+  return {
     code: 'PERSONAL_DATA',
     field,
     message: `${where} holds personal data (${PERSONAL_DATA_LABELS[kind]}); the value is not repeated here. Connectors must drop personal fields or replace them with a keyed hash`,
-  });
-  for (const field of TEXT_FIELDS) {
-    const value = event[field];
-    if (typeof value !== 'string') continue;
-    const kind = findPersonalData(value);
-    if (kind) return found(field, field, kind);
-  }
-  const attrs = event.attributes;
-  if (attrs === null || typeof attrs !== 'object') return null;
-  let index = 0;
-  for (const key in attrs) {
-    index++;
-    const nameKind = findPersonalData(key);
-    if (nameKind) return found('attributes', `the name of attribute #${index}`, nameKind);
-    const value = attrs[key];
-    const valueKind = typeof value === 'string' ? findPersonalData(value) : null;
-    if (valueKind) return found(`attributes.${key}`, `attribute ${key}`, valueKind);
-  }
-  return null;
+  };
 }
 
 /**
