@@ -8,7 +8,7 @@ import type { Kafka } from 'kafkajs';
 import { chooseBroker } from '../platform/broker/choose-broker.js';
 import { loadConfig } from '../platform/config.js';
 import { isCasepipeError } from '../platform/errors.js';
-import { createKafka } from '../platform/kafka-client.js';
+import { checkBrokerCredentials, createKafka } from '../platform/kafka-client.js';
 import { stderrLogger } from '../platform/logger.js';
 import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../platform/topics.js';
 import { registerDeadLetterCommands } from './commands/dead-letters.js';
@@ -29,7 +29,7 @@ function buildContext(): CliContext {
     config,
     logger,
     brokers: () => (brokers ??= chooseBroker(config, logger).then((b) => b.brokers)),
-    kafka: () => (kafka ??= ctx.brokers().then((b) => createKafka(config, b, logger))),
+    kafka: () => (kafka ??= ctx.brokers().then(async (b) => (await checkBrokerCredentials(config, b, logger), createKafka(config, b, logger)))),
     topics: { caseEvents: config.topicPrefix + CASE_EVENTS, deadLetters: config.topicPrefix + CASE_EVENTS_DLQ },
   };
   return ctx;

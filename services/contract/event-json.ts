@@ -29,18 +29,34 @@ export function deriveEventId(sourceSystem: string, sourceRecordId: string, kind
 }
 
 // ISO-8601 with a date, a time and an explicit zone: a zone-less time would be read in the machine's TZ.
-const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
+
+/**
+ * Epoch ms of an ISO-8601 time, or NaN when a part is out of range. Date.parse would roll
+ * 2025-02-30 over to March 2; a time that does not exist is refused instead.
+ */
+function isoToEpochMs(text: string): number {
+  const m = ISO_RE.exec(text);
+  if (!m) return NaN;
+  const [year, month, day, hour, minute, second = 0] = m.slice(1, 7).map((part) => (part === undefined ? undefined : Number(part))) as number[];
+  const offset = m[8] === undefined ? 0 : (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10]));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return NaN;
+  if (m[8] !== undefined && (Number(m[9]) > 18 || Number(m[10]) > 59)) return NaN;
+  const ms = m[7] === undefined ? 0 : Number(m[7].padEnd(3, '0').slice(0, 3));
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offset * 60_000;
+}
 
 export function parseEventTime(value: unknown): number {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value)) return value;
-  } else if (typeof value === 'string' && ISO_RE.test(value)) {
-    const ms = Date.parse(value);
+  } else if (typeof value === 'string') {
+    const ms = isoToEpochMs(value);
     if (!Number.isNaN(ms)) return ms;
   }
   throw new CasepipeError(
     'INVALID_EVENT_TIME',
-    `eventTime ${JSON.stringify(value)} is neither epoch milliseconds nor an ISO-8601 time with a zone (e.g. 2025-08-31T16:30:00Z or 2025-09-01T00:30:00+08:00)`,
+    `eventTime ${JSON.stringify(value)} is neither epoch milliseconds nor a real ISO-8601 time with a zone (e.g. 2025-08-31T16:30:00Z or 2025-09-01T00:30:00+08:00; no 30 February, no hour 24)`,
   );
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CaseEvent } from './case-event.js';
 import { sampleEvent } from './test-events.js';
-import { personalDataKind, validateCaseEvent } from './validate.js';
+import { deadLetterDepartment, validateCaseEvent } from './validate.js';
 
 const INGESTED = Date.UTC(2025, 8, 1, 2, 0); // 2025-09-01T02:00Z
 const DAY = 24 * 60 * 60 * 1000;
@@ -33,8 +33,6 @@ describe('validateCaseEvent', () => {
     ['empty item code (null is the way to say none)', { itemCode: '' }, 'INVALID_FIELD', 'itemCode'],
     ['empty source system', { sourceSystem: '' }, 'INVALID_FIELD', 'sourceSystem'],
     ['empty source record id', { sourceRecordId: '' }, 'INVALID_FIELD', 'sourceRecordId'],
-    ['a mobile number in an attribute', { attributes: { contact: '13912345678' } }, 'INVALID_FIELD', 'attributes.contact'],
-    ['a 身份证号 in an attribute', { attributes: { sfz: '11010519491231002X' } }, 'INVALID_FIELD', 'attributes.sfz'],
     ['too many attributes', { attributes: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])) }, 'INVALID_FIELD', 'attributes'],
   ])('rejects %s', (_what, overrides, code, fieldName) => {
     const p = check(overrides);
@@ -65,14 +63,45 @@ describe('validateCaseEvent', () => {
   });
 });
 
-describe('personalDataKind', () => {
-  it('spots a 身份证号 only when its check character is right', () => {
-    expect(personalDataKind('11010519491231002X')).toBe('身份证号');
-    expect(personalDataKind('110105194912310021')).toBeNull();
+describe('personal data in a case event', () => {
+  const ID = '11010519491231002X';
+  const MOBILE = '13812345678';
+  it.each<[string, Partial<CaseEvent>, string]>([
+    ['a 身份证号 as caseId', { caseId: ID }, 'caseId'],
+    ['a 15-digit ID number in caseId', { caseId: 'SQ110105491231002' }, 'caseId'],
+    ['a mobile number in eventId', { eventId: `evt-${MOBILE}` }, 'eventId'],
+    ['a mobile number as department code', { departmentCode: MOBILE }, 'departmentCode'],
+    ['a mobile number in departmentName', { departmentName: `交通运输厅(联系人 138-1234-5678)` }, 'departmentName'],
+    ['an ID number in itemCode', { itemCode: `511A0138000000-${ID}` }, 'itemCode'],
+    ['a mobile number in sourceSystem', { sourceSystem: `sms-+8613812345678` }, 'sourceSystem'],
+    ['an ID number in sourceRecordId', { sourceRecordId: `row-${ID}` }, 'sourceRecordId'],
+    ['a mobile number as an attribute name', { attributes: { 办件类型: '承诺件', [MOBILE]: '回访' } }, 'attributes'],
+    ['a mobile number in an attribute value', { attributes: { contact: '+86 138 1234 5678' } }, 'attributes.contact'],
+    ['full-width digits in an attribute value', { attributes: { 备注: '电话１３８１２３４５６７８' } }, 'attributes.备注'],
+    ['an ID number inside attribute text', { attributes: { 备注: `申请人身份证${ID}已核验` } }, 'attributes.备注'],
+  ])('refuses %s with PERSONAL_DATA naming the field, not the value', (_what, overrides, field) => {
+    const p = check(overrides);
+    expect(p).toMatchObject({ code: 'PERSONAL_DATA', field });
+    expect(p?.message).not.toMatch(/\d{4}|[０-９]{4}/);
+    expect(p?.message).toMatch(/身份证号|手机号/);
   });
-  it('spots whole mobile numbers, not longer digit runs', () => {
-    expect(personalDataKind('13912345678')).toBe('mobile number');
-    expect(personalDataKind('12912345678')).toBeNull();
-    expect(personalDataKind('139123456789')).toBeNull();
+
+  it('looks for personal data before any other rule, so no other message can repeat it', () => {
+    expect(check({ caseId: ID, eventTime: Number.NaN, channel: 'PHONE' })).toMatchObject({ code: 'PERSONAL_DATA', field: 'caseId' });
+  });
+
+  it('names an attribute whose name is the personal data by its position', () => {
+    expect(check({ attributes: { a: 'x', [MOBILE]: 'y' } })?.message).toMatch(/^the name of attribute #2 holds personal data/);
+  });
+
+  it('passes the identifiers departments really use', () => {
+    expect(check({ caseId: '20250831123456789012', sourceRecordId: '511602202508310001', attributes: { 统一社会信用代码: '115113010833722043' } })).toBeNull();
+  });
+
+  it('counts the dead letter under no department when the department code is the personal data', () => {
+    const event = sampleEvent('RECEIVED', { departmentCode: MOBILE });
+    expect(deadLetterDepartment(event, validateCaseEvent(event, INGESTED)!)).toBeNull();
+    const late = sampleEvent('RECEIVED', { eventTime: Date.UTC(1998, 0, 1) });
+    expect(deadLetterDepartment(late, validateCaseEvent(late, INGESTED)!)).toBe('JTYST');
   });
 });

@@ -1,11 +1,13 @@
 /**
  * Rules beyond the Avro schema. A broken rule is a stable ErrorCode (the dead-letter reason) plus a
  * message naming the event and the field. Checks run in a fixed order, so one event always yields
- * the same first problem.
+ * the same first problem. Personal data is looked for first, in every text field, so that no later
+ * message can repeat it: its own message names the field and the kind, never the value.
  */
 import type { ErrorCode } from '../platform/errors.js';
 import { CHANNELS, DELIVERY_METHODS, EVENT_KINDS, type CaseEvent, type Channel } from './case-event.js';
 import { monthRange } from './month.js';
+import { findPersonalData, PERSONAL_DATA_LABELS, type PersonalDataKind } from './personal-data.js';
 
 export interface ValidationProblem {
   code: ErrorCode;
@@ -39,8 +41,13 @@ const DEPARTMENT_CODE_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 
 export function validateCaseEvent(event: CaseEvent, ingestedAtMs: number): ValidationProblem | null {
-  const who = `event ${JSON.stringify(event.eventId)} (case ${JSON.stringify(event.caseId)})`;
-  const problem = (code: ErrorCode, field: string | undefined, why: string): ValidationProblem => ({ code, field, message: `${who}: ${why}` });
+  const personal = personalDataProblem(event);
+  if (personal) return personal;
+  const problem = (code: ErrorCode, field: string | undefined, why: string): ValidationProblem => ({
+    code,
+    field,
+    message: `event ${JSON.stringify(event.eventId)} (case ${JSON.stringify(event.caseId)}): ${why}`,
+  });
 
   const eventIdWhy = textProblem(event.eventId, LIMITS.eventId);
   if (eventIdWhy) return problem('INVALID_EVENT_ID', 'eventId', `eventId ${eventIdWhy}`);
@@ -109,15 +116,14 @@ export function validateCaseEvent(event: CaseEvent, ingestedAtMs: number): Valid
   for (const key in attrs) {
     count++;
     const value = attrs[key];
+    if (key === '__proto__') {
+      return problem('INVALID_FIELD', 'attributes', 'attribute name __proto__ is not allowed (a reader of the event would drop it)');
+    }
     if (key.length === 0 || key.length > LIMITS.attributeKey) {
       return problem('INVALID_FIELD', 'attributes', `attribute name ${JSON.stringify(key.slice(0, 80))} must be 1 to ${LIMITS.attributeKey} characters`);
     }
     if (typeof value !== 'string' || value.length > LIMITS.attributeValue) {
       return problem('INVALID_FIELD', `attributes.${key}`, `attribute ${key} must be a string of at most ${LIMITS.attributeValue} characters`);
-    }
-    const pii = personalDataKind(value);
-    if (pii) {
-      return problem('INVALID_FIELD', `attributes.${key}`, `attribute ${key} looks like personal data (${pii}); connectors must drop or hash it`);
     }
   }
   if (count > LIMITS.attributeCount) {
@@ -136,18 +142,58 @@ function textProblem(value: unknown, max: number): string | null {
   return null;
 }
 
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK = '10X98765432';
-
-/** A last line of defence for attribute values: a whole value that is a 身份证号 or a mobile number. */
-export function personalDataKind(value: string): string | null {
-  if (/^1[3-9]\d{9}$/.test(value)) return 'mobile number';
-  if (/^\d{17}[\dXx]$/.test(value)) {
-    let sum = 0;
-    for (let i = 0; i < 17; i++) sum += Number(value[i]) * ID_WEIGHTS[i];
-    if (ID_CHECK[sum % 11] === value[17].toUpperCase()) return '身份证号';
+/**
+ * PERSONAL_DATA naming the first field that holds a 身份证号 or a mobile number (see personal-data.ts),
+ * looked at in this order: eventId, caseId, kind, departmentCode, departmentName, itemCode, channel,
+ * deliveryMethod, sourceSystem, sourceRecordId, then each attribute's name and value.
+ * The last line of defence: connectors drop personal fields or replace them with a keyed hash.
+ * Written out field by field: the worker runs it on every event.
+ */
+export function personalDataProblem(event: CaseEvent): ValidationProblem | null {
+  let kind: PersonalDataKind | null;
+  let field: string;
+  if ((kind = textKind(event.eventId))) field = 'eventId';
+  else if ((kind = textKind(event.caseId))) field = 'caseId';
+  else if ((kind = textKind(event.kind))) field = 'kind';
+  else if ((kind = textKind(event.departmentCode))) field = 'departmentCode';
+  else if ((kind = textKind(event.departmentName))) field = 'departmentName';
+  else if ((kind = textKind(event.itemCode))) field = 'itemCode';
+  else if ((kind = textKind(event.channel))) field = 'channel';
+  else if ((kind = textKind(event.deliveryMethod))) field = 'deliveryMethod';
+  else if ((kind = textKind(event.sourceSystem))) field = 'sourceSystem';
+  else if ((kind = textKind(event.sourceRecordId))) field = 'sourceRecordId';
+  else {
+    const attrs = event.attributes;
+    if (attrs === null || typeof attrs !== 'object') return null;
+    let index = 0;
+    for (const key in attrs) {
+      index++;
+      if ((kind = findPersonalData(key))) return personalDataFound('attributes', `the name of attribute #${index}`, kind);
+      if ((kind = textKind(attrs[key]))) return personalDataFound(`attributes.${key}`, `attribute ${key}`, kind);
+    }
+    return null;
   }
-  return null;
+  return personalDataFound(field, field, kind);
+}
+
+function textKind(value: unknown): PersonalDataKind | null {
+  return typeof value === 'string' ? findPersonalData(value) : null;
+}
+
+function personalDataFound(field: string, where: string, kind: PersonalDataKind): ValidationProblem {
+  return {
+    code: 'PERSONAL_DATA',
+    field,
+    message: `${where} holds personal data (${PERSONAL_DATA_LABELS[kind]}); the value is not repeated here. Connectors must drop personal fields or replace them with a keyed hash`,
+  };
+}
+
+/**
+ * The department a dead letter is counted under in the live store (and so in published snapshots):
+ * none when the department code is itself the personal data.
+ */
+export function deadLetterDepartment(event: CaseEvent, problem: ValidationProblem): string | null {
+  return problem.code === 'PERSONAL_DATA' && problem.field === 'departmentCode' ? null : event.departmentCode;
 }
 
 function iso(ms: number): string {

@@ -12,12 +12,20 @@ export type ErrorCode =
   | 'BROKER_PORT_TAKEN'
   | 'BROKER_START_FAILED'
   | 'BROKER_UNAVAILABLE'
+  | 'BROKER_TLS_FAILED'
+  | 'BROKER_AUTH_FAILED'
   | 'TOPIC_DRIFT'
+  | 'TOO_FEW_REPLICAS'
+  | 'TOPIC_MISSING'
+  | 'INPUT_UNREADABLE'
   // the case-event contract: bytes that are not an event
   | 'NOT_AVRO'
   | 'UNKNOWN_SCHEMA'
   | 'DECODE_FAILED'
   | 'EMPTY_VALUE'
+  // lines of `events publish` that are not text
+  | 'INVALID_ENCODING'
+  | 'LINE_TOO_LONG'
   // the case-event contract: events that break a rule
   | 'INVALID_CASE_ID'
   | 'INVALID_EVENT_ID'
@@ -27,6 +35,7 @@ export type ErrorCode =
   | 'MISSING_DELIVERY_METHOD'
   | 'INVALID_CHANNEL_FOR_KIND'
   | 'INVALID_FIELD'
+  | 'PERSONAL_DATA'
   | 'SCHEMA_INCOMPATIBLE'
   // store and snapshots
   | 'STORE_BUSY'

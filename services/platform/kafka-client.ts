@@ -1,4 +1,7 @@
+import net from 'node:net';
+import tls from 'node:tls';
 import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type logCreator } from 'kafkajs';
+import { CasepipeError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Config } from './config.js';
 
@@ -35,4 +38,59 @@ export function createKafka(config: Config, brokers: string[], logger: Logger, o
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
     ...overrides,
   });
+}
+
+/**
+ * Fails closed, at once and with a clear error, when the broker cannot be trusted or refuses our
+ * credentials: kafkajs would retry a certificate error as a connection error for a minute. A TLS
+ * handshake with the first broker checks its certificate against KAFKA_SSL_CA_FILE (BROKER_TLS_FAILED),
+ * then one connection without retries checks the SASL login (BROKER_AUTH_FAILED). Neither can be
+ * helped by retrying. A broker that does not answer at all is left to kafkajs' retries as before.
+ */
+export async function checkBrokerCredentials(config: Config, brokers: string[], logger: Logger, timeoutMs = 5_000): Promise<void> {
+  const ssl = config.kafka.ssl;
+  if (ssl) {
+    const [host, port] = splitHostPort(brokers[0]);
+    const failure = await new Promise<Error | undefined>((resolve) => {
+      const socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...ssl });
+      const done = (err: Error | undefined): void => {
+        socket.destroy();
+        resolve(err);
+      };
+      socket.setTimeout(timeoutMs, () => done(undefined)); // no answer: not ours to judge
+      socket.once('secureConnect', () => done(undefined));
+      socket.once('error', (err: NodeJS.ErrnoException) => done(/^(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|ETIMEDOUT|EAI_AGAIN)$/.test(err.code ?? '') ? undefined : err));
+    });
+    if (failure) {
+      const code = (failure as NodeJS.ErrnoException).code;
+      throw new CasepipeError(
+        'BROKER_TLS_FAILED',
+        `TLS with the broker at ${brokers[0]} failed (${code ?? failure.message}): its certificate is not trusted by ` +
+          `${ssl.ca ? 'the CA in KAFKA_SSL_CA_FILE' : "the system's CAs (set KAFKA_SSL_CA_FILE for a private CA)"}, ` +
+          'or does not name the host; check KAFKA_BROKERS and KAFKA_SSL_CA_FILE',
+        { cause: failure },
+      );
+    }
+  }
+  if (!config.kafka.sasl) return;
+  const admin = createKafka(config, brokers, logger, { logLevel: KafkaLogLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: timeoutMs }).admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    if ((err as Error).name === 'KafkaJSSASLAuthenticationError') {
+      throw new CasepipeError(
+        'BROKER_AUTH_FAILED',
+        `the broker at ${brokers.join(',')} refused the ${config.kafka.sasl.mechanism} login of user ${JSON.stringify(config.kafka.sasl.username)} ` +
+          '(wrong KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD, or a mechanism the broker does not enable)',
+        { cause: err },
+      );
+    }
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+function splitHostPort(broker: string): [string, number] {
+  const i = broker.lastIndexOf(':');
+  return [broker.slice(0, i).replace(/^\[|\]$/g, ''), Number(broker.slice(i + 1))];
 }

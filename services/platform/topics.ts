@@ -1,7 +1,13 @@
 /**
  * The topics casepipe uses, declared once in infra/topics.json. `ensureTopics` creates the missing
- * ones and reports drift (partitions or configs that differ from the declaration) without touching
- * a topic that already exists: changing a live topic is an operator's decision.
+ * ones and reports drift (partitions, replicas or configs that differ from the declaration) without
+ * touching a topic that already exists: changing a live topic is an operator's decision.
+ *
+ * Replicas: the declaration holds the production values (3 replicas, min.insync.replicas 2). A
+ * cluster whose brokers all listen on loopback (the local broker, a developer's machine) gets as many
+ * replicas as it has brokers, with a logged note. Any other cluster that cannot give the declared
+ * replicas, or a declaration below 3, is refused (TOO_FEW_REPLICAS) unless the operator sets
+ * CASEPIPE_ALLOW_FEWER_REPLICAS=true: one broker's disk must not be the only copy of the records.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import type { Admin } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { z } from 'zod';
+import { CasepipeError } from './errors.js';
+import type { Logger } from './logger.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const TOPICS_FILE = path.join(PROJECT_ROOT, 'infra', 'topics.json');
@@ -17,6 +25,8 @@ const topicSchema = z.object({
   name: z.string().min(1),
   description: z.string().optional(),
   partitions: z.number().int().min(1),
+  replicationFactor: z.number().int().min(1),
+  minInsyncReplicas: z.number().int().min(1),
   config: z.record(z.string(), z.string()).default({}),
 });
 const fileSchema = z.object({ topics: z.array(topicSchema).min(1) });
@@ -30,24 +40,87 @@ export function declaredTopics(prefix = '', file = TOPICS_FILE): TopicDeclaratio
   return parsed.topics.map((t) => ({ ...t, name: prefix + t.name }));
 }
 
+/** The smallest replication factor casepipe accepts on a cluster that is not on loopback. */
+export const MIN_REPLICAS = 3;
+
+export interface Replication {
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  /** Why fewer than declared, when so. */
+  note?: string;
+}
+
+export interface ClusterShape {
+  brokers: number;
+  /** Every broker advertises a loopback address. */
+  local: boolean;
+}
+
+/** The replicas a declared topic gets on this cluster, or TOO_FEW_REPLICAS (see the module comment). */
+export function replicationFor(topic: TopicDeclaration, cluster: ClusterShape, allowFewer: boolean): Replication {
+  const replicationFactor = Math.min(topic.replicationFactor, cluster.brokers);
+  if (replicationFactor === topic.replicationFactor && (replicationFactor >= MIN_REPLICAS || cluster.local || allowFewer)) {
+    return { replicationFactor, minInsyncReplicas: Math.min(topic.minInsyncReplicas, replicationFactor) };
+  }
+  const why =
+    replicationFactor < topic.replicationFactor
+      ? `infra/topics.json asks for ${topic.replicationFactor} replicas of ${topic.name} and the cluster has ${cluster.brokers} broker(s)`
+      : `infra/topics.json asks for only ${topic.replicationFactor} replica(s) of ${topic.name}`;
+  if (!cluster.local && !allowFewer) {
+    throw new CasepipeError(
+      'TOO_FEW_REPLICAS',
+      `${why}; below ${MIN_REPLICAS} replicas one broker's disk can be the only copy of the records. ` +
+        'Add brokers, or set CASEPIPE_ALLOW_FEWER_REPLICAS=true to accept fewer on purpose',
+    );
+  }
+  // With fewer replicas than declared, keep one broker's loss survivable for acks=all writers.
+  const minInsyncReplicas = Math.max(1, Math.min(topic.minInsyncReplicas, replicationFactor - 1));
+  const reason = cluster.local ? 'every broker is on loopback (a local cluster)' : 'CASEPIPE_ALLOW_FEWER_REPLICAS=true';
+  return { replicationFactor, minInsyncReplicas, note: `${why}: ${replicationFactor} replica(s), min.insync.replicas ${minInsyncReplicas}, because ${reason}` };
+}
+
+const LOOPBACK_RE = /^(localhost|127\.\d+\.\d+\.\d+|::1|\[::1\])$/i;
+
+/** How many brokers the cluster has and whether they are all on loopback. */
+export async function clusterShape(admin: Admin): Promise<ClusterShape> {
+  const { brokers } = await admin.describeCluster();
+  return { brokers: brokers.length, local: brokers.length > 0 && brokers.every((b) => LOOPBACK_RE.test(b.host)) };
+}
+
+export interface EnsureOptions {
+  /** CASEPIPE_ALLOW_FEWER_REPLICAS. */
+  allowFewerReplicas?: boolean;
+  /** Where the note about fewer replicas goes. */
+  logger?: Logger;
+}
+
 export interface EnsureReport {
   created: string[];
   existing: string[];
   drift: { topic: string; what: string; declared: string; actual: string }[];
 }
 
-export async function ensureTopics(admin: Admin, topics: TopicDeclaration[]): Promise<EnsureReport> {
+export async function ensureTopics(admin: Admin, topics: TopicDeclaration[], options: EnsureOptions = {}): Promise<EnsureReport> {
+  const cluster = await clusterShape(admin);
+  const replication = new Map(topics.map((t) => [t.name, replicationFor(t, cluster, options.allowFewerReplicas ?? false)]));
   const existing = new Set(await admin.listTopics());
   const missing = topics.filter((t) => !existing.has(t.name));
   if (missing.length > 0) {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((t) => ({
-        topic: t.name,
-        numPartitions: t.partitions,
-        replicationFactor: 1,
-        configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
-      })),
+      topics: missing.map((t) => {
+        const r = replication.get(t.name)!;
+        if (r.note) options.logger?.warn({ topic: t.name, ...r }, `creating ${t.name} with fewer replicas than declared: ${r.note}`);
+        return {
+          topic: t.name,
+          numPartitions: t.partitions,
+          replicationFactor: r.replicationFactor,
+          configEntries: [
+            ...Object.entries(t.config).map(([name, value]) => ({ name, value })),
+            { name: 'min.insync.replicas', value: String(r.minInsyncReplicas) },
+          ],
+        };
+      }),
     });
   }
   const present = topics.filter((t) => existing.has(t.name));
@@ -63,8 +136,14 @@ export async function ensureTopics(admin: Admin, topics: TopicDeclaration[]): Pr
       if (m && m.partitions.length !== t.partitions) {
         drift.push({ topic: t.name, what: 'partitions', declared: String(t.partitions), actual: String(m.partitions.length) });
       }
-      const c = configs.resources.find((r) => r.resourceName === t.name);
-      for (const [name, value] of Object.entries(t.config)) {
+      const r = replication.get(t.name)!;
+      const replicas = Math.min(...(m?.partitions ?? []).map((p) => p.replicas.length));
+      if (m && replicas !== r.replicationFactor) {
+        drift.push({ topic: t.name, what: 'replication factor', declared: String(r.replicationFactor), actual: String(replicas) });
+      }
+      const c = configs.resources.find((x) => x.resourceName === t.name);
+      const expected = { ...t.config, 'min.insync.replicas': String(r.minInsyncReplicas) };
+      for (const [name, value] of Object.entries(expected)) {
         const actual = c?.configEntries.find((e) => e.configName === name)?.configValue;
         if (actual !== value) drift.push({ topic: t.name, what: name, declared: value, actual: String(actual) });
       }

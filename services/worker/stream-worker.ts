@@ -11,7 +11,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { decodeCaseEvent } from '../contract/codec.js';
 import { deadLetterMessage, type DeadLetterMessage } from '../contract/dead-letter.js';
-import { validateCaseEvent } from '../contract/validate.js';
+import { deadLetterDepartment, validateCaseEvent } from '../contract/validate.js';
 import type { CaseEvent } from '../contract/case-event.js';
 import { isCasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
@@ -233,7 +233,7 @@ export class StreamWorker {
       stage = 'validate';
       const problem = validateCaseEvent(event, timestampMs);
       if (problem) {
-        this.deadLetter(topic, partition, message, stage, problem.code, problem.message, event.departmentCode, work, dlq);
+        this.deadLetter(topic, partition, message, stage, problem.code, problem.message, deadLetterDepartment(event, problem), work, dlq);
         return;
       }
       work.events.push({ event, offset: message.offset, timestampMs });

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../platform/config.js';
-import { createKafka } from '../platform/kafka-client.js';
+import { checkBrokerCredentials, createKafka } from '../platform/kafka-client.js';
 import type { Logger } from '../platform/logger.js';
 import { CASE_EVENTS, CASE_EVENTS_DLQ, declaredTopics, ensureTopics } from '../platform/topics.js';
 import type { SnapshotScheduler, TickResult } from '../snapshot/schedule.js';
@@ -52,6 +52,7 @@ export function liveStorePath(config: Config): string {
 
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<RunningWorker> {
   const { config, logger } = opts;
+  await checkBrokerCredentials(config, opts.brokers, logger);
   const file = liveStorePath(config);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const store = await LiveStore.open({ path: file, memoryLimit: config.storeMemoryLimit, logger });
@@ -67,7 +68,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
       { ...spec(CASE_EVENTS), name: opts.topics.caseEvents },
       { ...spec(CASE_EVENTS_DLQ), name: opts.topics.deadLetters },
     ];
-    await ensureTopics(admin, topics);
+    await ensureTopics(admin, topics, { allowFewerReplicas: config.allowFewerReplicas, logger });
   } finally {
     await admin.disconnect();
   }

@@ -1,10 +1,12 @@
 /**
  * Case-event codec throughput: encode (schema check + single-object framing) and decode (header,
- * fingerprint lookup, resolver to the current reader, plain object), on ~200k varied events.
+ * fingerprint lookup, resolver to the current reader, plain object), on ~200k varied events; and
+ * validation (the rules the worker runs on every event, the personal-data scan included).
  */
 import { decodeCaseEvent, encodeCaseEvent } from '../../services/contract/codec.js';
 import type { CaseEvent } from '../../services/contract/case-event.js';
 import { sampleEvent } from '../../services/contract/test-events.js';
+import { validateCaseEvent } from '../../services/contract/validate.js';
 import type { BenchResult } from './bench-result.js';
 
 const KINDS = ['RECEIVED', 'COMPLETED', 'DELIVERED', 'CONSULTED'] as const;
@@ -39,11 +41,19 @@ export async function benchCodec(n = 200_000): Promise<BenchResult[]> {
     for (let i = 0; i < n; i++) checksum += decodeCaseEvent(encoded[i]).event.eventTime % 7;
   });
   if (checksum === 0) throw new Error('decode produced nothing');
+  let problems = 0;
+  const ingestedAt = 1754000000000 + n * 1000;
+  for (let i = 0; i < 20_000; i++) if (validateCaseEvent(input[i], ingestedAt)) problems++;
+  const validateRate = perSecond(n, () => {
+    for (let i = 0; i < n; i++) if (validateCaseEvent(input[i], ingestedAt)) problems++;
+  });
+  if (problems > 0) throw new Error(`${problems} sample events failed validation`);
   const bytes = encoded.reduce((s, b) => s + b.length, 0);
   const note = `${n} events, ${Math.round(bytes / n)} bytes/event on the wire`;
   return [
     { name: 'case-event encode', value: encodeRate, unit: 'events/s', note },
     { name: 'case-event decode', value: decodeRate, unit: 'events/s', note },
+    { name: 'case-event validate', value: validateRate, unit: 'events/s', note: `${n} events, item code with an 18-digit run` },
   ];
 }
 

@@ -42,7 +42,7 @@ export function registerKafkaCommands(program: Command, ctx: CliContext): void {
       const admin = (await ctx.kafka()).admin();
       await admin.connect();
       try {
-        const r = await ensureTopics(admin, declaredTopics(ctx.config.topicPrefix));
+        const r = await ensureTopics(admin, declaredTopics(ctx.config.topicPrefix), { allowFewerReplicas: ctx.config.allowFewerReplicas, logger: ctx.logger });
         for (const t of r.created) console.log(`created  ${t}`);
         for (const t of r.existing) console.log(`exists   ${t}`);
         for (const d of r.drift) console.log(`DRIFT    ${d.topic}: ${d.what} declared ${d.declared}, actual ${d.actual}`);

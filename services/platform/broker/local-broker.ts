@@ -6,6 +6,11 @@
  * Everything lives under one folder (<dataDir>/kafka): the jars, the rendered server.properties,
  * the log segments, broker.log and broker.pid. `start` is idempotent and `stop` only ever signals
  * the process whose PID we wrote and whose command line is our broker's.
+ *
+ * With `security`, the client listener is SASL_SSL (SCRAM-SHA-512) instead of PLAINTEXT: the broker
+ * presents a PEM certificate, the SCRAM user is created when the storage is formatted, and the
+ * broker's own connections use the same listener. Only the controller listener stays PLAINTEXT, on
+ * 127.0.0.1. Used by the test that proves casepipe connects to a secured broker and fails closed.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +41,18 @@ export interface LocalBrokerOptions {
   heapOptions?: string;
   /** How long to wait for the broker to answer. */
   startTimeoutMs?: number;
+  /** A SASL_SSL (SCRAM-SHA-512) client listener instead of PLAINTEXT. */
+  security?: LocalBrokerSecurity;
+}
+
+export interface LocalBrokerSecurity {
+  /** PEM file holding the broker's unencrypted PKCS#8 private key and its certificate (chain). */
+  keyAndCertificateFile: string;
+  /** PEM file of the CA that signed the certificate. */
+  caFile: string;
+  /** The SCRAM-SHA-512 user created at format time (letters and digits). */
+  username: string;
+  password: string;
 }
 
 export interface BrokerStatus {
@@ -49,7 +66,7 @@ export interface BrokerStatus {
 
 export class LocalBroker {
   readonly home: string;
-  private readonly opts: Required<Omit<LocalBrokerOptions, 'logger'>> & { logger: Logger };
+  private readonly opts: Required<Omit<LocalBrokerOptions, 'logger' | 'security'>> & { logger: Logger; security: LocalBrokerSecurity | undefined };
 
   constructor(options: LocalBrokerOptions) {
     this.home = path.resolve(options.home);
@@ -61,7 +78,12 @@ export class LocalBroker {
       heapOptions: options.heapOptions ?? process.env.KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx1g',
       startTimeoutMs: options.startTimeoutMs ?? 90_000,
       libsHome: path.resolve(options.libsHome ?? this.home),
+      security: options.security,
     };
+    const sec = options.security;
+    if (sec && !/^[A-Za-z0-9]+$/.test(sec.username + sec.password)) {
+      throw new CasepipeError('BROKER_START_FAILED', 'the local broker\'s SCRAM user name and password must be letters and digits (they are written into server.properties)');
+    }
   }
 
   get bootstrap(): string {
@@ -230,12 +252,31 @@ export class LocalBroker {
       controllerPort: String(this.opts.controllerPort),
       logDirs: p.data,
     };
-    const rendered = template.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+    let rendered = template.replace(/\$\{(\w+)\}/g, (_, name: string) => {
       const v = values[name];
       if (v === undefined) throw new CasepipeError('BROKER_START_FAILED', `server.properties uses unknown \${${name}}`);
       return v;
     });
-    fs.writeFileSync(p.properties, rendered);
+    const sec = this.opts.security;
+    if (sec) {
+      const client = `SASL_SSL://127.0.0.1:${this.opts.port}`;
+      const settings: Record<string, string> = {
+        listeners: `${client},CONTROLLER://127.0.0.1:${this.opts.controllerPort}`,
+        'advertised.listeners': client,
+        'inter.broker.listener.name': 'SASL_SSL',
+        'listener.security.protocol.map': 'SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+        'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+        'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+        'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': `org.apache.kafka.common.security.scram.ScramLoginModule required username="${sec.username}" password="${sec.password}";`,
+        'ssl.keystore.type': 'PEM',
+        'ssl.keystore.location': path.resolve(sec.keyAndCertificateFile),
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.location': path.resolve(sec.caFile),
+        'ssl.client.auth': 'none',
+      };
+      for (const [key, value] of Object.entries(settings)) rendered = setProperty(rendered, key, value);
+    }
+    fs.writeFileSync(p.properties, rendered, { mode: 0o600 });
   }
 
   /** KRaft needs its log folder formatted once with a cluster id. */
@@ -246,9 +287,11 @@ export class LocalBroker {
     // it with '-': the storage tool's argument parser would read it as an option (1 start in 64 failed).
     let clusterId = randomBytes(16).toString('base64url');
     while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
+    const sec = this.opts.security;
+    const scram = sec ? ['--add-scram', `SCRAM-SHA-512=[name=${sec.username},password=${sec.password}]`] : [];
     const r = spawnSync(
       this.opts.javaCommand,
-      ['-cp', `${p.libs}/*`, `-Dlog4j2.configurationFile=${path.join(INFRA_KAFKA, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', p.properties],
+      ['-cp', `${p.libs}/*`, `-Dlog4j2.configurationFile=${path.join(INFRA_KAFKA, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId}`, '-c', p.properties, ...scram],
       { encoding: 'utf8' },
     );
     if (r.status !== 0) {
@@ -266,7 +309,7 @@ export class LocalBroker {
       }
       if (await canConnect(this.opts.port)) {
         try {
-          await describeCluster(this.bootstrap);
+          await describeCluster(this.bootstrap, this.opts.security);
           return;
         } catch (err) {
           lastError = err;
@@ -281,13 +324,24 @@ export class LocalBroker {
   }
 }
 
-async function describeCluster(bootstrap: string): Promise<void> {
+/** Sets `key=value` in a properties text, replacing the key's line or adding one. */
+function setProperty(text: string, key: string, value: string): string {
+  const line = `${key}=${value}`;
+  const re = new RegExp(`^${key.replace(/[.]/g, '\\.')}=.*$`, 'm');
+  return re.test(text) ? text.replace(re, () => line) : `${text.trimEnd()}\n${line}\n`;
+}
+
+async function describeCluster(bootstrap: string, security: LocalBrokerSecurity | undefined): Promise<void> {
   const kafka = new kafkajs.Kafka({
     clientId: 'casepipe-broker-probe',
     brokers: [bootstrap],
     logLevel: kafkajs.logLevel.NOTHING,
     retry: { retries: 0 },
     connectionTimeout: 2000,
+    ...(security && {
+      ssl: { ca: fs.readFileSync(security.caFile, 'utf8') },
+      sasl: { mechanism: 'scram-sha-512', username: security.username, password: security.password },
+    }),
   });
   const admin = kafka.admin();
   try {

@@ -1,0 +1,115 @@
+import { describe, expect, it } from '@jest/globals';
+import { findPersonalData, forEachPersonalData, maskPersonalData } from './personal-data.js';
+
+/** Full-width digits, X and dash, as an IME writes them. */
+const fullWidth = (s: string): string =>
+  s.replace(/[0-9X-]/g, (c) => (c === '-' ? '－' : c === 'X' ? 'Ｘ' : String.fromCharCode(0xff10 + Number(c))));
+
+describe('findPersonalData: mobile numbers', () => {
+  it.each([
+    '13812345678',
+    '138-1234-5678',
+    '138 1234 5678',
+    '138 - 1234 - 5678',
+    '138 12345678',
+    '1381234 5678',
+    '+8613812345678',
+    '8613812345678',
+    '+86 138 1234 5678',
+    '+86-138-1234-5678',
+    '(+86)13812345678',
+    '（+86）138-1234-5678',
+    '0086 13812345678',
+    '008613812345678',
+    '0086-138-1234-5678',
+    fullWidth('13812345678'),
+    fullWidth('138-1234-5678'),
+    '１３８\u3000１２３４\u3000５６７８',
+    '联系电话:13812345678',
+    '申请人张三13812345678已受理',
+    'tel:199 8765 4321.',
+    '2025-08-31 13812345678',
+    'SQ-20250831-13912345678',
+    'mobile13812345678x',
+  ])('finds %s', (text) => {
+    expect(findPersonalData(text)).toBe('mobile-number');
+  });
+});
+
+describe('findPersonalData: 身份证号', () => {
+  it.each([
+    '11010519491231002X',
+    '11010519491231002x',
+    '440524188001010014', // the standard's own example
+    '320106199003071234',
+    fullWidth('11010519491231002X'),
+    '身份证号510107198705120341,已核验',
+    'ID:320106199003071234.',
+    '110105 19491231 002X',
+    '110105491231002', // the 15-digit form
+    '旧证110105491231002号',
+  ])('finds %s', (text) => {
+    expect(findPersonalData(text)).toBe('id-number');
+  });
+});
+
+describe('findPersonalData: what is not personal data', () => {
+  it.each([
+    ['an item code (实施编码) with an 18-digit run', '511A0138000000-511602000000-000-115113010833722043-1-00'],
+    ['a government body’s 统一社会信用代码 (starts 11)', '115113010833722043'],
+    ['a government credit code with letters', '11510000MB1542613B'],
+    ['a government credit code, digits only', '111000000000131433'],
+    ['a case number with a date', 'SC20250831000123'],
+    ['a 20-digit case number', '20250831123456789012'],
+    ['an 18-digit case number starting with the year', '202508310000001234'],
+    ['area code + date + sequence whose last digit is not the check', '511602202508310001'],
+    ['an 18-digit run with an impossible date', '110105194902300021'],
+    ['an 18-digit run with the wrong check character', '110105194912310021'],
+    ['an ID-shaped run inside a longer one', '1101051949123100211'],
+    ['a 15-digit run with an impossible date', '110105491331002'],
+    ['a 15-digit run with no province', '202508310001234'],
+    ['12 digits', '139123456789'],
+    ['11 digits starting 12', '12912345678'],
+    ['a landline', '028-8765-4321'],
+    ['a landline with area code', '0816-1234567'],
+    ['a hotline', '400-820-8820'],
+    ['a time', '2025-08-31 16:30:00'],
+    ['a date in Chinese', '2025年08月31日 13时'],
+    ['an amount', '1,380,123,456.00元'],
+    ['a sha1 event id', '3f786850e387550fdab836ed7e6dc881de23001b'],
+    ['a mobile prefix split into short groups', '13-81-23-45-678'],
+    ['digits joined by dots', '138.1234.5678'],
+    ['a department', '交通运输厅'],
+    ['nothing', ''],
+  ])('passes %s', (_what, text) => {
+    expect(findPersonalData(text)).toBeNull();
+  });
+});
+
+describe('maskPersonalData', () => {
+  it('stars the digits of every match and keeps everything else', () => {
+    expect(maskPersonalData('张三 138-1234-5678, 11010519491231002X; SC20250831000123')).toBe(
+      '张三 ***-****-****, ******************; SC20250831000123',
+    );
+  });
+  it('keeps the UTF-8 length of full-width digits', () => {
+    const text = `电话${fullWidth('13812345678')}`;
+    const masked = maskPersonalData(text);
+    expect(masked).toBe('电话＊＊＊＊＊＊＊＊＊＊＊');
+    expect(Buffer.byteLength(masked)).toBe(Buffer.byteLength(text));
+  });
+  it('returns the text itself when nothing matched', () => {
+    const text = '511A0138000000-511602000000-000-115113010833722043-1-00';
+    expect(maskPersonalData(text)).toBe(text);
+  });
+  it('reports every match with its span', () => {
+    const spans: string[] = [];
+    const text = 'a 13812345678 b 110105491231002 c';
+    expect(forEachPersonalData(text, (kind, s, e) => spans.push(`${kind}:${text.slice(s, e)}`))).toBe(true);
+    expect(spans).toEqual(['mobile-number:13812345678', 'id-number:110105491231002']);
+  });
+  it('handles text with many digit groups', () => {
+    const text = `${'1 '.repeat(500)}13812345678`;
+    expect(findPersonalData(text)).toBe('mobile-number');
+  });
+});
