@@ -7,7 +7,7 @@
  * departments it runs.
  */
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import { CasepipeError } from '../platform/errors.js';
 import type { Checkpoint, CheckpointReader } from './connector.js';
 
@@ -32,9 +32,7 @@ export class ConnectorState {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const ends = await admin.fetchTopicOffsets(topic).catch((cause) => {
-        throw new CasepipeError('CONNECTOR_STATE_FAILED', `connector state topic ${topic} cannot be read (run \`casepipe topics ensure\`): ${(cause as Error).message}`, { cause, canRetry: true });
-      });
+      const ends = await endOffsets(admin, topic);
       const remaining = new Map(ends.filter((o) => BigInt(o.high) > BigInt(o.low)).map((o) => [o.partition, BigInt(o.high)]));
       if (remaining.size === 0) return new ConnectorState(topic, entries);
       const groupId = `casepipe-connector-state-reader-${randomUUID()}`;
@@ -87,6 +85,20 @@ export class ConnectorState {
     const key = stateKey(department, stream);
     await producer.send({ topic: this.topic, acks: -1, messages: [{ key, value: JSON.stringify(entry) }] });
     this.entries.set(key, entry);
+  }
+}
+
+/** The topic's offsets; a leader still moving (just created, broker restarting) is waited for. */
+async function endOffsets(admin: Admin, topic: string, attempts = 6): Promise<{ partition: number; low: string; high: string }[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (cause) {
+      if (attempt >= attempts || (cause as { retriable?: boolean }).retriable !== true) {
+        throw new CasepipeError('CONNECTOR_STATE_FAILED', `connector state topic ${topic} cannot be read (run \`casepipe topics ensure\`): ${(cause as Error).message}`, { cause, canRetry: true });
+      }
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
   }
 }
 
