@@ -11,6 +11,7 @@ import iconv from 'iconv-lite';
 import type { Admin, Kafka } from 'kafkajs';
 import type { CaseEvent } from '../../services/contract/case-event.js';
 import { deriveEventId } from '../../services/contract/event-json.js';
+import { emptyFigures, type WindowFigures } from '../../services/figures/window-figures.js';
 import { CONNECTOR_STATE } from '../../services/connectors/connector-state.js';
 import { hmacIdentifier } from '../../services/connectors/personal-data.js';
 import { uniqueName } from '../fixtures/broker.js';
@@ -220,4 +221,18 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<RawRecord[
     await consumer.disconnect();
   }
   return out;
+}
+
+/** The window figures the events must give (each row is its own milestone: no duplicates among them). */
+export function expectedTotals(events: CaseEvent[]): WindowFigures {
+  const f = emptyFigures();
+  for (const e of events) {
+    if (e.kind === 'RECEIVED' && e.channel === 'FULL_ONLINE') f.fullOnlineReceived++;
+    if (e.kind === 'RECEIVED' && e.channel === 'COMPREHENSIVE_WINDOW') f.windowReceived++;
+    if (e.kind === 'COMPLETED' && e.channel === 'FULL_ONLINE') f.fullOnlineCompleted++;
+    if (e.kind === 'DELIVERED' && e.deliveryMethod === 'WINDOW_PICKUP') f.windowDelivered++;
+    if (e.kind === 'DELIVERED' && e.deliveryMethod === 'MAIL') f.mailed++;
+  }
+  f.totalHandled = f.fullOnlineReceived + f.windowReceived;
+  return f;
 }
