@@ -7,6 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import YAML from 'yaml';
+import { DEFAULT_DEPARTMENTS_DIR } from '../platform/config.js';
 import { CasepipeError } from '../platform/errors.js';
 import { loadDepartmentFile, type Department } from './department-file.js';
 
@@ -46,4 +48,32 @@ export function departmentFindings(names: ReadonlyMap<string, string>, reported:
     else if (seen.some((n) => n !== official)) out.push({ departmentCode: code, issue: 'NAME_DIFFERS', registryName: official, reportedNames: seen });
   }
   return out;
+}
+
+const namesByDir = new Map<string, ReadonlyMap<string, string>>();
+
+/**
+ * Official names by code, for figures and reports: only `code` and `name` of each file are read, so a
+ * department whose connector settings are broken (which `casepipe connector check` reports) still
+ * keeps its name. Read once per process. The folder: CASEPIPE_DEPARTMENTS_DIR, else pipelines/departments.
+ */
+export function registryNames(dir = process.env.CASEPIPE_DEPARTMENTS_DIR ? path.resolve(process.env.CASEPIPE_DEPARTMENTS_DIR) : DEFAULT_DEPARTMENTS_DIR): ReadonlyMap<string, string> {
+  let names = namesByDir.get(dir);
+  if (!names) {
+    const found = new Map<string, string>();
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)) : [];
+    for (const f of files) {
+      let doc: unknown;
+      try {
+        doc = YAML.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+      } catch {
+        continue; // not YAML: the department counts as undeclared until its file is fixed
+      }
+      const { code, name } = (doc ?? {}) as { code?: unknown; name?: unknown };
+      if (typeof code === 'string' && typeof name === 'string') found.set(code, name);
+    }
+    names = found;
+    namesByDir.set(dir, names);
+  }
+  return names;
 }

@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { addMonths, isMonth } from '../contract/month.js';
-import { readMonthFigures } from '../figures/month-figures.js';
+import type { DepartmentFinding } from '../departments/department-registry.js';
+import { readMonthFiguresAndFindings } from '../figures/month-figures.js';
 import { FIGURE_KEYS, FIGURE_LABELS, type Month, type MonthFigures } from '../figures/window-figures.js';
 import { CasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
@@ -103,7 +104,7 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
     phase('copy');
     const provisionalReason =
       lag.total === null ? 'the worker lag could not be measured' : lag.total > opts.lagThreshold ? `${lag.total} records were not yet counted (threshold ${opts.lagThreshold})` : null;
-    const figures = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, provisionalReason !== null, phase, opts.memoryLimit);
+    const { figures, departmentFindings } = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, provisionalReason !== null, phase, opts.memoryLimit);
     const diff = previous === undefined ? [] : diffMonthFigures(readFigures(opts.snapshotsDir, month, previous), figures);
     // A provisional version is superseded by the first complete one even when no figure changed.
     const previousProvisional = previous !== undefined && readManifest(opts.snapshotsDir, month, previous).provisional;
@@ -123,7 +124,7 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
       figures,
       previousMonth: latestFigures(opts.snapshotsDir, addMonths(month, -1)),
       previousYear: latestFigures(opts.snapshotsDir, addMonths(month, -12)),
-      quality: { ...copied.quality, restatedMonths: restatedMonths(opts.snapshotsDir, month) },
+      quality: { ...copied.quality, restatedMonths: restatedMonths(opts.snapshotsDir, month), departmentFindings },
       restatement: previous === undefined ? undefined : { previousVersion: previous, diff, ...(settles ? { previousProvisional: true } : {}) },
     };
     fs.writeFileSync(path.join(tmp, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
@@ -289,7 +290,7 @@ async function finishSnapshotDatabase(
   provisional: boolean,
   phase: (name: string) => void = () => undefined,
   memoryLimit = '512MB',
-): Promise<MonthFigures> {
+): Promise<{ figures: MonthFigures; departmentFindings: DepartmentFinding[] }> {
   // Its own instance, so its settings are not the worker's. Without insertion order each thread
   // appends its own row groups: loading the unsorted milestones in order cost as much again in a
   // CHECKPOINT that rewrote them (10M rows: 13 s load + 16 s checkpoint, 470MB; unordered 13 s, 280MB).
@@ -308,7 +309,7 @@ async function finishSnapshotDatabase(
       await conn.run(`INSERT INTO ${table} SELECT * FROM ${source}`);
     }
     phase('load');
-    const figures = await readMonthFigures(conn, month);
+    const { figures, departmentFindings } = await readMonthFiguresAndFindings(conn, month);
     await conn.run(`CREATE TABLE figures_total (figure VARCHAR, label_zh VARCHAR, unit VARCHAR, value BIGINT)`);
     await conn.run(`CREATE TABLE figures_by_department (department_code VARCHAR, department_name VARCHAR, figure VARCHAR, label_zh VARCHAR, value BIGINT)`);
     const totalRows = FIGURE_KEYS.map((k) => `(${sqlString(k)}, ${sqlString(FIGURE_LABELS[k].zh)}, ${sqlString(FIGURE_LABELS[k].unit)}, ${figures.total[k]})`);
@@ -329,7 +330,7 @@ async function finishSnapshotDatabase(
     }
     await conn.run('CHECKPOINT');
     phase('parquet');
-    return figures;
+    return { figures, departmentFindings };
   } finally {
     conn.closeSync();
     instance.closeSync();

@@ -46,11 +46,28 @@ const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 export function decodeText(bytes: Buffer, declared: FileDropSettings['encoding']): { text: string; encoding: NonNullable<Table['encoding']> } {
   if (bytes.subarray(0, 3).equals(UTF8_BOM)) return { text: strictUtf8(bytes.subarray(3)), encoding: { name: 'utf-8', how: 'bom' } };
   if (declared === 'utf-8') return { text: strictUtf8(bytes), encoding: { name: 'utf-8', how: 'declared' } };
-  if (declared === 'gb18030' || declared === 'gbk') return { text: gb18030(bytes), encoding: { name: declared, how: 'declared' } };
+  if (declared === 'gb18030' || declared === 'gbk') {
+    // UTF-8 Chinese read as GB18030 is mojibake that decodes without error (how a garbled department
+    // name reached a report); Chinese GB18030 text is practically never valid UTF-8. Refuse, don't guess.
+    if (isNonAsciiUtf8(bytes)) {
+      throw new CasepipeError('SOURCE_FILE_UNREADABLE', `the file is declared ${declared} but its bytes are UTF-8 (declare encoding: utf-8, or auto)`);
+    }
+    return { text: gb18030(bytes), encoding: { name: declared, how: 'declared' } };
+  }
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: { name: 'utf-8', how: 'detected' } };
   } catch {
     return { text: gb18030(bytes), encoding: { name: 'gb18030', how: 'detected' } };
+  }
+}
+
+function isNonAsciiUtf8(bytes: Buffer): boolean {
+  if (!bytes.some((b) => b >= 0x80)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
   }
 }
 
