@@ -88,17 +88,17 @@ function gb18030(bytes: Buffer): string {
 }
 
 function csvRows(text: string, delimiter: string): TableRow[] {
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: string[][];
   try {
-    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true, info: true }) as unknown as typeof records;
+    records = parse(text, { delimiter, relax_column_count: true, skip_empty_lines: true });
   } catch (cause) {
     throw new CasepipeError('SOURCE_FILE_UNREADABLE', `CSV cannot be parsed: ${(cause as Error).message}`, { cause });
   }
   if (records.length === 0) return [];
-  const header = records[0].record.map((h) => h.trim());
+  const header = records[0].map((h) => h.trim());
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup !== undefined) throw new CasepipeError('SOURCE_FILE_UNREADABLE', `the CSV header names column ${JSON.stringify(dup)} twice`);
-  return records.slice(1).map(({ record }, i) => {
+  return records.slice(1).map((record, i) => {
     const row = i + 1;
     if (record.length !== header.length) return { row, problem: `row ${row} has ${record.length} fields, the header has ${header.length}` };
     const fields: Record<string, SourceValue> = {};
