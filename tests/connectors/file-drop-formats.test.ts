@@ -73,6 +73,34 @@ describe('file-drop through the runtime to the broker', () => {
     }
   });
 
+  it('watches the inbox: a file dropped while running is published, and an abort stops the run after its batch', async () => {
+    const p = await connectorPipeline(kafka, 'fd-watch');
+    try {
+      const controller = new AbortController();
+      const running = runConnectors({
+        kafka,
+        topics: p.connectorTopics,
+        departments: loadDepartmentRegistry(p.departmentsDir).departments,
+        logger: silentLogger(),
+        once: false,
+        signal: controller.signal,
+        env: HMAC_ENV,
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      const rows = sourceRows('W', 9);
+      dropCsv(p.inbox, 'YBJ-late.csv', rows, 'gb18030');
+      const done = path.join(p.inbox, 'done', 'YBJ-late.csv');
+      const deadline = Date.now() + 30_000;
+      while (!fs.existsSync(done) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      controller.abort();
+      const [summary] = await running;
+      expect(summary).toMatchObject({ published: 9, deadLettered: 0 });
+      expect((await publishedEvents(p)).map((g) => g.event.eventId).sort()).toEqual(rows.map(expectedEvent).map((e) => e.eventId).sort());
+    } finally {
+      p.cleanup();
+    }
+  });
+
   it('reads the real YBJ.yaml GB18030 export; a refused row is dead-lettered with stage map, file, row and reason, and the rest go on', async () => {
     const p = await connectorPipeline(kafka, 'fd-ybj');
     try {
