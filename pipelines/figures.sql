@@ -6,6 +6,11 @@
 -- counts at most once per kind, ever, in the CST month of its own winning event time, under the
 -- winning copy's department. The month totals are the sums of the department rows.
 -- 每个办件每个环节只计一次,计入胜出副本事件时间所在的北京时间自然月及其部门;月度合计为各部门之和。
+--
+-- Departments are counted by code. Their names come from the department registry
+-- (pipelines/departments/<code>.yaml), never from the events: "reportedNames" lists the names the
+-- counted events carried, so a name that differs from the registry shows as a data-quality finding.
+-- 部门按代码统计;部门名称以部门登记(pipelines/departments)为准,事件所报名称仅用于数据质量核对。
 WITH counted AS (
   SELECT department_code, department_name, kind, channel, delivery_method
   FROM milestones WHERE month = $month
@@ -16,7 +21,7 @@ WITH counted AS (
 per_department AS (
   SELECT
     department_code,
-    min(department_name) AS department_name,
+    list(DISTINCT department_name ORDER BY department_name) AS reported_names,
     -- 受理政务服务事项全程网办: received, full-online
     count(*) FILTER (WHERE kind = 'RECEIVED' AND channel = 'FULL_ONLINE') AS "fullOnlineReceived",
     -- 办结政务服务事项全程网办: completed, full-online
@@ -36,7 +41,7 @@ per_department AS (
 )
 SELECT
   department_code AS "departmentCode",
-  department_name AS "departmentName",
+  reported_names AS "reportedNames",
   -- 办理政务服务事项 = 全程网办受理 + 综合窗口受理
   "fullOnlineReceived" + "windowReceived" AS "totalHandled",
   "fullOnlineReceived", "fullOnlineCompleted", "windowReceived", "windowDelivered", "mailed",

@@ -11,6 +11,7 @@ import { isCasepipeError } from '../platform/errors.js';
 import { checkBrokerCredentials, createKafka } from '../platform/kafka-client.js';
 import { stderrLogger } from '../platform/logger.js';
 import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../platform/topics.js';
+import { registerConnectorCommands } from './commands/connectors.js';
 import { registerDeadLetterCommands } from './commands/dead-letters.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEventsCommands } from './commands/events.js';
@@ -53,6 +54,7 @@ export async function main(argv = process.argv): Promise<void> {
   registerEventsCommands(program, ctx);
   registerSchemasCommands(program, ctx);
   registerDeadLetterCommands(program, ctx);
+  registerConnectorCommands(program, ctx);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CasepipeError } from './errors.js';
 
@@ -84,8 +85,12 @@ const schema = z.object({
   CASEPIPE_SNAPSHOT_GRACE_DAYS: wholeNumber(0, 27).default(2),
   /** No month before this is ever scheduled (the month the pipeline went live). */
   CASEPIPE_FIRST_MONTH: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM').optional(),
+  /** The department registry: one declared file per department (pipelines/departments/<code>.yaml). */
+  CASEPIPE_DEPARTMENTS_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+export const DEFAULT_DEPARTMENTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../pipelines/departments');
 
 export type RawConfig = z.infer<typeof schema>;
 
@@ -116,6 +121,7 @@ export interface Config {
   storeMemoryLimit: string;
   lagThreshold: number;
   schedule: { enabled: boolean; graceDays: number; firstMonth: string | undefined };
+  departmentsDir: string;
   logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -179,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     storeMemoryLimit: c.CASEPIPE_STORE_MEMORY_LIMIT,
     lagThreshold: c.CASEPIPE_LAG_THRESHOLD,
     schedule: { enabled: c.CASEPIPE_SCHEDULE === 'on', graceDays: c.CASEPIPE_SNAPSHOT_GRACE_DAYS, firstMonth: c.CASEPIPE_FIRST_MONTH },
+    departmentsDir: c.CASEPIPE_DEPARTMENTS_DIR ? path.resolve(cwd, c.CASEPIPE_DEPARTMENTS_DIR) : DEFAULT_DEPARTMENTS_DIR,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -57,7 +57,18 @@ export type ErrorCode =
   | 'ADMIN_ORIGIN_REFUSED'
   | 'ADMIN_BAD_REQUEST'
   // demo data
-  | 'INVALID_DEMO_OPTIONS';
+  | 'INVALID_DEMO_OPTIONS'
+  // department connectors: the declared files, their sources, and records that cannot be mapped
+  | 'DEPARTMENT_FILE_INVALID'
+  | 'SECRET_MISSING'
+  | 'SOURCE_UNAVAILABLE'
+  | 'SOURCE_FILE_UNREADABLE'
+  | 'CONNECTOR_STATE_FAILED'
+  | 'SOURCE_ROW_MALFORMED'
+  | 'MAP_MISSING_FIELD'
+  | 'MAP_UNKNOWN_VALUE'
+  | 'MAP_BAD_TIME'
+  | 'MAP_PERSONAL_DATA';
 
 export class CasepipeError extends Error {
   readonly code: ErrorCode;

@@ -3,6 +3,7 @@
  * store's quality counters; rendering (markdown, xlsx) is a pure function of it, so `createdAt`
  * comes in rather than being read from the clock.
  */
+import type { DepartmentFinding } from '../departments/department-registry.js';
 import { FIGURE_KEYS, type FigureKey, type Month, type MonthFigures } from '../figures/window-figures.js';
 
 export interface PartitionLag {
@@ -40,6 +41,8 @@ export interface ReportQuality {
   lateEvents: number;
   /** Earlier months that late events restated since the last report. */
   restatedMonths?: RestatedMonth[];
+  /** Counted departments the registry does not declare, or whose events carried another name. */
+  departmentFindings?: DepartmentFinding[];
 }
 
 /** One changed value between two versions of a month's snapshot. */

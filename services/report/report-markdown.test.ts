@@ -68,6 +68,18 @@ describe('renderReportMarkdown', () => {
     expect(s).toContain('- 2025年7月:v3,2 个数值变化');
   });
 
+  it('lists undeclared departments and names that differ from the registry in data quality', () => {
+    const input = sampleReportInput();
+    input.quality.departmentFindings = [
+      { departmentCode: 'XYZ', issue: 'UNDECLARED', registryName: null, reportedNames: ['某某局'] },
+      { departmentCode: 'YBJ', issue: 'NAME_DIFFERS', registryName: '省医保局', reportedNames: ['Ã¥ç', '省医保局'] },
+    ];
+    const s = section(renderReportMarkdown(input), '## 数据质量');
+    expect(s).toContain('- XYZ:未在部门登记中声明,按代码计入;事件所报名称 「某某局」');
+    expect(s).toContain('- YBJ:登记名称「省医保局」,事件所报名称 「Ã¥ç」、「省医保局」');
+    expect(section(md, '## 数据质量')).not.toContain('部门核对');
+  });
+
   it('explains a restatement relative to the previous version', () => {
     const s = section(md, '## 更正说明');
     expect(s).toContain('本版本(v2)相对 v1 更正如下:');

@@ -2,6 +2,7 @@
  * The monthly window report as markdown (docs/report.md describes the sections). Deterministic:
  * the same input gives the same bytes; nothing here reads the clock or the machine's TZ.
  */
+import type { DepartmentFinding } from '../departments/department-registry.js';
 import { addMonths } from '../contract/month.js';
 import { FIGURE_KEYS, FIGURE_LABELS } from '../figures/window-figures.js';
 import { countUnit, formatChange, formatFigure } from './number-format.js';
@@ -129,6 +130,11 @@ export function renderReportMarkdown(input: ReportInput): string {
     }
     out.push('');
   }
+  if (q.departmentFindings?.length) {
+    out.push('部门核对(部门名称以部门登记 pipelines/departments 为准):', '');
+    for (const f of q.departmentFindings) out.push(`- ${departmentFindingText(f)}`);
+    out.push('');
+  }
 
   // 更正说明
   if (input.restatement) {
@@ -167,4 +173,12 @@ export function renderReportMarkdown(input: ReportInput): string {
   }
 
   return out.join('\n');
+}
+
+/** One department finding in words (the markdown and the workbook say the same). */
+export function departmentFindingText(f: DepartmentFinding): string {
+  const reported = f.reportedNames.map((n) => `「${n}」`).join('、');
+  return f.issue === 'UNDECLARED'
+    ? `${f.departmentCode}:未在部门登记中声明,按代码计入;事件所报名称 ${reported}`
+    : `${f.departmentCode}:登记名称「${f.registryName}」,事件所报名称 ${reported}`;
 }

@@ -9,6 +9,7 @@ import { FIGURE_KEYS, FIGURE_LABELS } from '../figures/window-figures.js';
 import { changeRatio, countUnit, wanValue } from './number-format.js';
 import { monthTitle } from './paragraph.js';
 import type { ReportInput } from './report-input.js';
+import { departmentFindingText } from './report-markdown.js';
 import {
   departmentNames,
   formatCstTime,
@@ -148,6 +149,11 @@ function addQuality(wb: ExcelJS.Workbook, input: ReportInput): void {
     const rHeader = sheet.addRow(['已更正月份', '版本', '', '变化数值个数']);
     rHeader.font = { bold: true };
     for (const r of q.restatedMonths) sheet.addRow([r.month, r.version, '', r.changedValues]);
+  }
+  if (q.departmentFindings?.length) {
+    sheet.addRow([]);
+    sheet.addRow(['部门核对(以部门登记为准)']).font = { bold: true };
+    for (const f of q.departmentFindings) sheet.addRow([f.departmentCode, f.issue === 'UNDECLARED' ? '未登记' : '名称不符', departmentFindingText(f)]);
   }
   styleHeader(sheet);
   freezeHeader(sheet);

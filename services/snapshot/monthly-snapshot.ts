@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { addMonths, isMonth, monthRange } from '../contract/month.js';
-import { readMonthFigures } from '../figures/month-figures.js';
+import type { DepartmentFinding } from '../departments/department-registry.js';
+import { readMonthFiguresAndFindings } from '../figures/month-figures.js';
 import { FIGURE_KEYS, FIGURE_LABELS, type Month, type MonthFigures } from '../figures/window-figures.js';
 import { CasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
@@ -114,7 +115,7 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
     phase('copy');
     const early = now.getTime() < monthRange(month).endMs;
     const reason = provisionalReason(early, lag, opts.lagThreshold);
-    const figures = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, reason !== null, phase, opts.memoryLimit);
+    const { figures, departmentFindings } = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, reason !== null, phase, opts.memoryLimit);
     const previousManifest = previous === undefined ? undefined : readManifest(opts.snapshotsDir, month, previous);
     // After an early version (forced before the month ended) the first one taken after the end is the
     // month's regular snapshot: always written, and not a restatement of the early one.
@@ -139,7 +140,7 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
       figures,
       previousMonth: latestFigures(opts.snapshotsDir, addMonths(month, -1)),
       previousYear: latestFigures(opts.snapshotsDir, addMonths(month, -12)),
-      quality: { ...copied.quality, restatedMonths: restatedMonths(opts.snapshotsDir, month) },
+      quality: { ...copied.quality, restatedMonths: restatedMonths(opts.snapshotsDir, month), departmentFindings },
       restatement: restates ? { previousVersion: previous, diff, ...(settles ? { previousProvisional: true } : {}) } : undefined,
     };
     fs.writeFileSync(path.join(tmp, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
@@ -305,7 +306,7 @@ async function finishSnapshotDatabase(
   provisional: boolean,
   phase: (name: string) => void = () => undefined,
   memoryLimit = '512MB',
-): Promise<MonthFigures> {
+): Promise<{ figures: MonthFigures; departmentFindings: DepartmentFinding[] }> {
   // Its own instance, so its settings are not the worker's. Without insertion order each thread
   // appends its own row groups: loading the unsorted milestones in order cost as much again in a
   // CHECKPOINT that rewrote them (10M rows: 13 s load + 16 s checkpoint, 470MB; unordered 13 s, 280MB).
@@ -324,7 +325,7 @@ async function finishSnapshotDatabase(
       await conn.run(`INSERT INTO ${table} SELECT * FROM ${source}`);
     }
     phase('load');
-    const figures = await readMonthFigures(conn, month);
+    const { figures, departmentFindings } = await readMonthFiguresAndFindings(conn, month);
     await conn.run(`CREATE TABLE figures_total (figure VARCHAR, label_zh VARCHAR, unit VARCHAR, value BIGINT)`);
     await conn.run(`CREATE TABLE figures_by_department (department_code VARCHAR, department_name VARCHAR, figure VARCHAR, label_zh VARCHAR, value BIGINT)`);
     const totalRows = FIGURE_KEYS.map((k) => `(${sqlString(k)}, ${sqlString(FIGURE_LABELS[k].zh)}, ${sqlString(FIGURE_LABELS[k].unit)}, ${figures.total[k]})`);
@@ -345,7 +346,7 @@ async function finishSnapshotDatabase(
     }
     await conn.run('CHECKPOINT');
     phase('parquet');
-    return figures;
+    return { figures, departmentFindings };
   } finally {
     conn.closeSync();
     instance.closeSync();

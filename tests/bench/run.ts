@@ -13,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   store: async () => (await import('./store.bench.js')).benchStore,
   worker: async () => (await import('./worker.bench.js')).benchWorker,
   snapshot: async () => (await import('./snapshot.bench.js')).benchSnapshot,
+  connectors: async () => (await import('./connectors.bench.js')).benchConnectors,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

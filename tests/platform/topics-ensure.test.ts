@@ -8,7 +8,7 @@ describe('topics ensure', () => {
   it('creates the declared topics once, then reports drift without changing them', async () => {
     const prefix = `${uniqueName('ensure')}.`;
     const topics = declaredTopics(prefix);
-    expect(topics.map((t) => t.name)).toEqual([`${prefix}casepipe.case-events`, `${prefix}casepipe.case-events.dlq`]);
+    expect(topics.map((t) => t.name)).toEqual([`${prefix}casepipe.case-events`, `${prefix}casepipe.case-events.dlq`, `${prefix}casepipe.connector-state`]);
     const admin = testKafka().admin();
     await admin.connect();
     const logs: string[] = [];

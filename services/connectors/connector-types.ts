@@ -1,0 +1,16 @@
+/** Every built-in connector type. Registering a new type: its settings in SourceSettings, its entry in TYPES. */
+import type { ConnectorType } from './connector.js';
+import { fileDrop } from './file-drop/file-drop.js';
+import type { FileDropSettings } from './file-drop/file-drop-spec.js';
+
+export type SourceSettings = FileDropSettings;
+
+const TYPES: { [K in SourceSettings['type']]: ConnectorType<Extract<SourceSettings, { type: K }>> } = {
+  'file-drop': fileDrop,
+};
+
+export const CONNECTOR_TYPE_NAMES = Object.keys(TYPES) as [SourceSettings['type'], ...SourceSettings['type'][]];
+
+export function connectorType(type: string): ConnectorType<SourceSettings> | undefined {
+  return (TYPES as Record<string, ConnectorType<SourceSettings>>)[type];
+}
