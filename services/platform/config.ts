@@ -28,6 +28,10 @@ const schema = z.object({
   CASEPIPE_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   CASEPIPE_STORE_MEMORY_LIMIT: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i, 'a size such as 512MB').default('512MB'),
   CASEPIPE_LAG_THRESHOLD: z.coerce.number().int().min(0).default(1000),
+  /** No broker answering for longer than this makes /readyz answer 503. */
+  CASEPIPE_BROKER_UNREACHABLE_MS: z.coerce.number().int().min(1000).max(3600000).default(30000),
+  /** Members the worker's consumer group should have; more are reported (another worker with another store). */
+  CASEPIPE_EXPECTED_GROUP_MEMBERS: z.coerce.number().int().min(1).max(1000).default(1),
   /** Whether the worker runs the monthly snapshot schedule (Asia/Shanghai). */
   CASEPIPE_SCHEDULE: z.enum(['on', 'off']).default('on'),
   CASEPIPE_SNAPSHOT_GRACE_DAYS: z.coerce.number().int().min(0).max(27).default(2),
@@ -54,6 +58,8 @@ export interface Config {
   workerPort: number;
   storeMemoryLimit: string;
   lagThreshold: number;
+  brokerUnreachableMs: number;
+  expectedGroupMembers: number;
   schedule: { enabled: boolean; graceDays: number; firstMonth: string | undefined };
   logLevel: RawConfig['LOG_LEVEL'];
 }
@@ -93,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     workerPort: c.CASEPIPE_WORKER_PORT,
     storeMemoryLimit: c.CASEPIPE_STORE_MEMORY_LIMIT,
     lagThreshold: c.CASEPIPE_LAG_THRESHOLD,
+    brokerUnreachableMs: c.CASEPIPE_BROKER_UNREACHABLE_MS,
+    expectedGroupMembers: c.CASEPIPE_EXPECTED_GROUP_MEMBERS,
     schedule: { enabled: c.CASEPIPE_SCHEDULE === 'on', graceDays: c.CASEPIPE_SNAPSHOT_GRACE_DAYS, firstMonth: c.CASEPIPE_FIRST_MONTH },
     logLevel: c.LOG_LEVEL,
   };
