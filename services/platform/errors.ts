@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'SNAPSHOT_NOT_FOUND'
   | 'SNAPSHOT_FAILED'
   | 'QUERY_FAILED'
+  // operators
+  | 'WORKER_UNAVAILABLE'
   // demo data
   | 'INVALID_DEMO_OPTIONS';
 

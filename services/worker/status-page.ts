@@ -18,7 +18,7 @@ export function statusPageHtml(refreshSeconds = 5): string {
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 1rem; }
   section { background: #fff; border: 1px solid #dde1e7; border-radius: 6px; padding: .8rem 1rem; }
   table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #eef0f3; }
-  td.n { text-align: right; font-variant-numeric: tabular-nums; }
+  td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
   .badge { display: inline-block; padding: .1rem .6rem; border-radius: 1rem; font-weight: 600; }
   .ok { background: #dff5e3; color: #17612a; } .bad { background: #fde2e1; color: #9b1c1c; } .warn { background: #fff3cd; color: #7a5a00; }
   tr.stale td { background: #fde2e1; color: #9b1c1c; font-weight: 600; }
