@@ -62,6 +62,7 @@ export class OperatorStatus {
   private capacity = 360;
   private counts: Awaited<ReturnType<OperatorStatusDeps['store']['operatorCounts']>> = { milestones: 0, consultations: 0, deadLetters: [] };
   private publishedReasons = new Set<string>();
+  private refreshing = false;
 
   constructor(private readonly deps: OperatorStatusDeps) {}
 
@@ -84,6 +85,16 @@ export class OperatorStatus {
   }
 
   async refresh(): Promise<void> {
+    if (this.refreshing) return; // the previous one still waits on Kafka or the store
+    this.refreshing = true;
+    try {
+      await this.refreshOnce();
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  private async refreshOnce(): Promise<void> {
     const now = Date.now();
     const lag = await this.deps.lag.refresh();
     const rate = this.lastTick && now > this.lastTick.atMs ? ((this.processed - this.lastTick.processed) * 1000) / (now - this.lastTick.atMs) : 0;

@@ -49,22 +49,32 @@ export class Readiness {
 }
 
 /**
- * Follows the consumer's instrumentation events: joining the group makes it ready; a crash, a stop or
- * a disconnect makes it not ready until it joins again.
+ * Follows the consumer's instrumentation events: joining the group makes it ready; a crash it will not
+ * restart from makes it not ready at once. kafkajs also crashes, stops and disconnects the consumer on
+ * its way through a restart (a broker restart, a rebalance): those count only when no join follows
+ * within `rejoinGraceMs`.
  */
-export function followConsumer(readiness: Readiness, consumer: Pick<Consumer, 'on' | 'events'>): void {
+export function followConsumer(readiness: Readiness, consumer: Pick<Consumer, 'on' | 'events'>, rejoinGraceMs: number): void {
   const { GROUP_JOIN, CRASH, STOP, DISCONNECT } = consumer.events;
+  let pending: NodeJS.Timeout | undefined;
+  const unlessRejoined = (code: 'CONSUMER_CRASHED' | 'CONSUMER_LEFT_GROUP', message: string) => {
+    pending ??= setTimeout(() => readiness.set(code, `${message} and has not rejoined its group since`), rejoinGraceMs);
+    pending.unref();
+  };
   consumer.on(GROUP_JOIN, () => {
+    clearTimeout(pending);
+    pending = undefined;
     readiness.clear('STARTING');
     readiness.clear('CONSUMER_CRASHED');
     readiness.clear('CONSUMER_LEFT_GROUP');
   });
   consumer.on(CRASH, (e) => {
-    const how = e.payload.restart ? 'kafkajs is restarting it' : 'it will not restart';
-    readiness.set('CONSUMER_CRASHED', `the consumer crashed (${e.payload.error.message}); ${how}`);
+    const message = `the consumer crashed (${e.payload.error.message})`;
+    if (e.payload.restart) unlessRejoined('CONSUMER_CRASHED', message);
+    else readiness.set('CONSUMER_CRASHED', `${message} and will not restart`);
   });
-  consumer.on(STOP, () => readiness.set('CONSUMER_LEFT_GROUP', 'the consumer stopped and left the group'));
-  consumer.on(DISCONNECT, () => readiness.set('CONSUMER_LEFT_GROUP', 'the consumer disconnected from the group'));
+  consumer.on(STOP, () => unlessRejoined('CONSUMER_LEFT_GROUP', 'the consumer stopped'));
+  consumer.on(DISCONNECT, () => unlessRejoined('CONSUMER_LEFT_GROUP', 'the consumer disconnected'));
 }
 
 export interface BrokerProbeOptions {

@@ -100,9 +100,13 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     connectionTimeout: 3000,
     requestTimeout: 5000,
   }).admin();
-  const watch = async <T>(fn: () => Promise<T>): Promise<T> => {
-    await watchAdmin.connect();
-    return fn();
+  // kafkajs may wait on a dead connection well past its retries; a probe that does not answer in time has failed.
+  const watch = <T>(fn: () => Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Kafka did not answer within 5 s')), 5000);
+    });
+    return Promise.race([watchAdmin.connect().then(fn), timeout]).finally(() => clearTimeout(timer));
   };
   const snapshots = snapshotsDir(config);
   const snapshotHealth = new SnapshotHealth(snapshots, config.schedule.graceDays, operatorMetrics);
@@ -198,7 +202,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     },
   });
   running.worker = worker;
-  followConsumer(readiness, worker.consumerEvents);
+  followConsumer(readiness, worker.consumerEvents, config.brokerUnreachableMs);
   worker.consumerEvents.on(worker.consumerEvents.events.GROUP_JOIN, (e) => (selfMemberId = e.payload.memberId));
 
   let app: FastifyInstance | undefined;

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The status page as a person sees it: a real headless Chromium (Debian's `chromium`, driven by
  * playwright-core) opens / on a running worker. Two departments send; one stops, and after its
@@ -75,7 +77,7 @@ describe('status page', () => {
         ['MZT', 'stale', 'STALE'],
         ['JTYST', '', 'ok'],
       ]);
-      const deadLetters = await page.$$eval('#dead-letters tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+      const deadLetters = await page.$$eval('#dead-letters tbody tr', (trs) => trs.map((tr) => Array.from(tr.children, (td) => td.textContent)));
       // As many as the dead-letter topic holds (the test's plain producer may deliver a record twice).
       const dlq = (await admin.fetchTopicOffsets(p.topics.deadLetters)).reduce((n, o) => n + Number(o.high), 0);
       expect(dlq).toBeGreaterThan(0);
