@@ -32,7 +32,8 @@ export class Readiness {
   set(code: NotReadyCode, message: string): void {
     const had = this.reasons.get(code);
     this.reasons.set(code, { code, message, since: had?.since ?? this.now().toISOString() });
-    if (!had) this.log?.warn({ reason: code }, `not ready: ${message}`);
+    // Starting and stopping are the normal course of things, not trouble.
+    if (!had) this.log?.[code === 'STARTING' || code === 'STOPPING' ? 'info' : 'warn']({ reason: code }, `not ready: ${message}`);
   }
 
   clear(code: NotReadyCode): void {
