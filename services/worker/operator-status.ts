@@ -81,7 +81,13 @@ export class OperatorStatus {
   /** A batch the store applied: its records count as throughput, its events date their departments. */
   observe(batch: PartitionBatch): void {
     this.processed += batch.events.length + batch.deadLetters.length;
-    for (const e of batch.events) this.deps.departments.saw(e.event.departmentCode, e.event.departmentName, e.timestampMs);
+    // The newest record per department first: one update per department and batch, not per event.
+    const newest = new Map<string, { name: string; atMs: number }>();
+    for (const e of batch.events) {
+      const had = newest.get(e.event.departmentCode);
+      if (!had || e.timestampMs > had.atMs) newest.set(e.event.departmentCode, { name: e.event.departmentName, atMs: e.timestampMs });
+    }
+    for (const [code, { name, atMs }] of newest) this.deps.departments.saw(code, name, atMs);
   }
 
   async refresh(): Promise<void> {

@@ -1,5 +1,5 @@
 import { silentLogger } from '../platform/logger.js';
-import { BrokerProbe, Readiness } from './readiness.js';
+import { BrokerProbe, followConsumer, Readiness } from './readiness.js';
 
 describe('readiness', () => {
   it('is ready only when no reason is set, and keeps when a reason started', () => {
@@ -40,5 +40,39 @@ describe('readiness', () => {
     up = true;
     await probe.check();
     expect(readiness.ready).toBe(true);
+  });
+});
+
+describe('following the consumer', () => {
+  function fakeConsumer() {
+    const handlers = new Map<string, ((e: { payload: Record<string, unknown> }) => void)[]>();
+    const events = { GROUP_JOIN: 'join', CRASH: 'crash', STOP: 'stop', DISCONNECT: 'disconnect' };
+    return {
+      consumer: { events, on: (name: string, fn: (e: { payload: Record<string, unknown> }) => void) => handlers.set(name, [...(handlers.get(name) ?? []), fn]) },
+      emit: (name: string, payload: Record<string, unknown> = {}) => handlers.get(name)?.forEach((fn) => fn({ payload })),
+    };
+  }
+
+  it('is ready on joining, not ready at once on a crash for good, and only after the grace on a restart', async () => {
+    const { consumer, emit } = fakeConsumer();
+    const readiness = new Readiness();
+    readiness.set('STARTING', 'starting');
+    followConsumer(readiness, consumer as unknown as Parameters<typeof followConsumer>[1], 50);
+    emit('join');
+    expect(readiness.ready).toBe(true);
+
+    emit('crash', { error: new Error('rebalancing'), restart: true });
+    emit('stop');
+    expect(readiness.ready).toBe(true);
+    emit('join'); // rejoined within the grace
+    await new Promise((r) => setTimeout(r, 80));
+    expect(readiness.ready).toBe(true);
+
+    emit('disconnect');
+    await new Promise((r) => setTimeout(r, 80));
+    expect(readiness.list().map((r) => r.code)).toEqual(['CONSUMER_LEFT_GROUP']);
+    emit('join');
+    emit('crash', { error: new Error('store broken'), restart: false });
+    expect(readiness.list()).toMatchObject([{ code: 'CONSUMER_CRASHED', message: expect.stringContaining('will not restart') }]);
   });
 });
