@@ -21,6 +21,21 @@ if ! command -v prometheus >/dev/null 2>&1; then
   fi
 fi
 
+# The status-page test drives a real headless Chromium (Debian's package, through playwright-core);
+# the compose test validates docker-compose.yml with Debian's docker-compose (no Docker engine needed).
+apt_missing=()
+command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || apt_missing+=(docker-compose)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing ${apt_missing[*]} for the operations tests (apt-get)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${apt_missing[@]}" >/dev/null) ||
+      echo "[setup] could not install ${apt_missing[*]}; the operations tests will say so" >&2
+  else
+    echo "[setup] missing ${apt_missing[*]} (apt-get install ${apt_missing[*]}); the operations tests need them" >&2
+  fi
+fi
+
 # The local Kafka broker needs Java 17+ and Maven, unless an existing broker is named.
 if [ -z "${KAFKA_BROKERS:-}" ]; then
   missing=()

@@ -18,6 +18,7 @@ import { registerEventsCommands } from './commands/events.js';
 import { registerKafkaCommands } from './commands/kafka.js';
 import { registerSchemasCommands } from './commands/schemas.js';
 import { registerSnapshotCommands } from './commands/snapshots.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerWorkerCommands } from './commands/worker.js';
 import type { CliContext } from './context.js';
 
@@ -50,6 +51,7 @@ export async function main(argv = process.argv): Promise<void> {
   registerKafkaCommands(program, ctx);
   registerDemoCommand(program, ctx);
   registerWorkerCommands(program, ctx);
+  registerStatusCommand(program, ctx);
   registerSnapshotCommands(program, ctx);
   registerEventsCommands(program, ctx);
   registerSchemasCommands(program, ctx);

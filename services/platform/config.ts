@@ -80,6 +80,10 @@ const schema = z.object({
     .refine((v) => SIZE_RE.test(v) && Number(SIZE_RE.exec(v)![1]) > 0, 'a size above zero such as 512MB')
     .default('512MB'),
   CASEPIPE_LAG_THRESHOLD: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(1000),
+  /** No broker answering for longer than this makes /readyz answer 503. */
+  CASEPIPE_BROKER_UNREACHABLE_MS: wholeNumber(1000, 3600000).default(30000),
+  /** Members the worker's consumer group should have; more are reported (another worker with another store). */
+  CASEPIPE_EXPECTED_GROUP_MEMBERS: wholeNumber(1, 1000).default(1),
   /** Whether the worker runs the monthly snapshot schedule (Asia/Shanghai). */
   CASEPIPE_SCHEDULE: z.enum(['on', 'off']).default('on'),
   CASEPIPE_SNAPSHOT_GRACE_DAYS: wholeNumber(0, 27).default(2),
@@ -120,6 +124,8 @@ export interface Config {
   };
   storeMemoryLimit: string;
   lagThreshold: number;
+  brokerUnreachableMs: number;
+  expectedGroupMembers: number;
   schedule: { enabled: boolean; graceDays: number; firstMonth: string | undefined };
   departmentsDir: string;
   logLevel: RawConfig['LOG_LEVEL'];
@@ -184,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     storeMemoryLimit: c.CASEPIPE_STORE_MEMORY_LIMIT,
     lagThreshold: c.CASEPIPE_LAG_THRESHOLD,
+    brokerUnreachableMs: c.CASEPIPE_BROKER_UNREACHABLE_MS,
+    expectedGroupMembers: c.CASEPIPE_EXPECTED_GROUP_MEMBERS,
     schedule: { enabled: c.CASEPIPE_SCHEDULE === 'on', graceDays: c.CASEPIPE_SNAPSHOT_GRACE_DAYS, firstMonth: c.CASEPIPE_FIRST_MONTH },
     departmentsDir: c.CASEPIPE_DEPARTMENTS_DIR ? path.resolve(cwd, c.CASEPIPE_DEPARTMENTS_DIR) : DEFAULT_DEPARTMENTS_DIR,
     logLevel: c.LOG_LEVEL,

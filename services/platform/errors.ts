@@ -56,6 +56,8 @@ export type ErrorCode =
   | 'ADMIN_HOST_REFUSED'
   | 'ADMIN_ORIGIN_REFUSED'
   | 'ADMIN_BAD_REQUEST'
+  // operators
+  | 'WORKER_UNAVAILABLE'
   // demo data
   | 'INVALID_DEMO_OPTIONS'
   // department connectors: the declared files, their sources, and records that cannot be mapped

@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { readableLines } from './log-lines.js';
 
 export type { Logger } from 'pino';
 
@@ -59,9 +60,12 @@ export function createLogger(options: LoggerOptions = {}, destination?: Destinat
   return logger;
 }
 
-/** Logs on stderr, so that a command's answer on stdout can be piped. */
+/**
+ * Logs on stderr, so that a command's answer on stdout can be piped: readable lines when stderr is a
+ * terminal, JSON otherwise.
+ */
 export function stderrLogger(options: LoggerOptions = {}): Logger {
-  return createLogger(options, pino.destination(2));
+  return createLogger(options, process.stderr.isTTY ? readableLines(process.stderr) : pino.destination(2));
 }
 
 /** A logger that drops everything: for tests and for commands whose output is the answer. */

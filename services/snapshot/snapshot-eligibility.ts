@@ -10,6 +10,9 @@ import { CasepipeError } from '../platform/errors.js';
 
 export type SnapshotRefusal = 'SNAPSHOT_MONTH_FUTURE' | 'SNAPSHOT_MONTH_OPEN' | 'SNAPSHOT_MONTH_EMPTY';
 
+/** Every refusal code: callers answer them as a refusal (409), not as a failed job. */
+export const MONTH_REFUSALS: ReadonlySet<string> = new Set<SnapshotRefusal>(['SNAPSHOT_MONTH_FUTURE', 'SNAPSHOT_MONTH_OPEN', 'SNAPSHOT_MONTH_EMPTY']);
+
 /** True once month M has ended in China Standard Time at `now`. */
 export function monthClosed(month: Month, now: Date): boolean {
   return now.getTime() >= monthRange(month).endMs;

@@ -467,6 +467,33 @@ export class LiveStore {
     return reader.getRows()[0][0] === true;
   }
 
+  /** What operators watch: stored rows and dead letters by reason, over every month. */
+  async operatorCounts(): Promise<{ milestones: number; consultations: number; deadLetters: { reason: string; count: number }[] }> {
+    this.assertOpen();
+    const reader = await this.reader();
+    const rows = (await reader.runAndReadAll('SELECT (SELECT count(*) FROM milestones)::DOUBLE, (SELECT count(*) FROM consultations)::DOUBLE')).getRows()[0];
+    const dead = await reader.runAndReadAll(
+      `SELECT reason, sum(n)::DOUBLE AS n FROM quality_counts WHERE metric = 'dead_letter' GROUP BY reason ORDER BY n DESC, reason`,
+    );
+    return {
+      milestones: Number(rows[0]),
+      consultations: Number(rows[1]),
+      deadLetters: dead.getRows().map((r) => ({ reason: String(r[0]), count: Number(r[1]) })),
+    };
+  }
+
+  /** Per department: its name as last stored and the latest event time of its stored milestones and consultations. */
+  async departmentsLastEvent(): Promise<{ departmentCode: string; departmentName: string; lastEventMs: number }[]> {
+    this.assertOpen();
+    const reader = await (await this.reader()).runAndReadAll(
+      `SELECT department_code, arg_max(department_name, event_time), max(event_time)::DOUBLE FROM (
+         SELECT department_code, department_name, event_time FROM milestones
+         UNION ALL SELECT department_code, department_name, event_time FROM consultations)
+       GROUP BY department_code ORDER BY department_code`,
+    );
+    return reader.getRows().map((r) => ({ departmentCode: String(r[0]), departmentName: String(r[1]), lastEventMs: Number(r[2]) }));
+  }
+
   /** Writes the WAL into the database file (also done automatically past checkpoint_threshold). */
   async checkpoint(): Promise<void> {
     this.assertOpen();

@@ -20,7 +20,7 @@ function server(ready: boolean, access: Config['admin'] = LOCAL, run: RunSnapsho
   return buildAdminServer({
     registry: metrics.registry,
     live: () => true,
-    ready: () => ready,
+    notReady: () => (ready ? [] : [{ code: 'BROKER_UNREACHABLE' as const, message: 'no broker has answered for 31 s', since: '2026-11-30T00:00:00.000Z' }]),
     status: async () => ({ assigned: [0, 1] }),
     figures: async (month) => ({ month, total: emptyFigures(), departments: [] }),
     access,
@@ -44,7 +44,9 @@ describe('worker admin server', () => {
   it('answers liveness always and readiness only when ready', async () => {
     const app = server(false);
     expect((await app.inject('/livez')).statusCode).toBe(200);
-    expect((await app.inject('/readyz')).statusCode).toBe(503);
+    const notReady = await app.inject('/readyz');
+    expect(notReady.statusCode).toBe(503);
+    expect(notReady.json()).toMatchObject({ ready: false, reasons: [{ code: 'BROKER_UNREACHABLE', message: expect.stringContaining('31 s') }] });
     expect((await server(true).inject('/readyz')).statusCode).toBe(200);
   });
 

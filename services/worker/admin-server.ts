@@ -17,13 +17,14 @@ import { isMonth } from '../contract/month.js';
 import type { MonthFigures } from '../figures/window-figures.js';
 import type { Config } from '../platform/config.js';
 import { isCasepipeError, type ErrorCode } from '../platform/errors.js';
+import type { NotReadyReason } from './readiness.js';
 
 export interface AdminDeps {
   registry: Registry;
   /** Liveness: the process is not wedged (the event loop answers). */
   live: () => boolean;
-  /** Readiness: joined the consumer group and the store is open. */
-  ready: () => boolean;
+  /** Why the worker is not ready (services/worker/readiness.ts); empty when ready. */
+  notReady: () => NotReadyReason[];
   status: () => Promise<Record<string, unknown>>;
   figures: (month: string) => Promise<MonthFigures>;
   /** The bind address, the other host names requests may use, and the token for state-changing routes. */
@@ -76,7 +77,10 @@ export function buildAdminServer(deps: AdminDeps): FastifyInstance {
   });
 
   app.get('/livez', async (_req, reply) => reply.code(deps.live() ? 200 : 503).send({ live: deps.live() }));
-  app.get('/readyz', async (_req, reply) => reply.code(deps.ready() ? 200 : 503).send({ ready: deps.ready() }));
+  app.get('/readyz', async (_req, reply) => {
+    const reasons = deps.notReady();
+    return reply.code(reasons.length === 0 ? 200 : 503).send({ ready: reasons.length === 0, reasons });
+  });
   app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
   app.get('/status', async () => deps.status());
   app.get<{ Querystring: { month?: string } }>('/figures', async (req, reply) => {

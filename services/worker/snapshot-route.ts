@@ -9,11 +9,9 @@ import type { FastifyInstance } from 'fastify';
 import { isMonth } from '../contract/month.js';
 import type { Month } from '../figures/window-figures.js';
 import type { SnapshotOutcome } from '../snapshot/monthly-snapshot.js';
-import { isCasepipeError, type ErrorCode } from '../platform/errors.js';
+import { isCasepipeError } from '../platform/errors.js';
+import { MONTH_REFUSALS } from '../snapshot/snapshot-eligibility.js';
 import { refuse } from './admin-server.js';
-
-/** The runner's refusals of a month (open, future, empty without force): 409 with the code, not a failure. */
-const MONTH_REFUSALS = new Set<ErrorCode>(['SNAPSHOT_MONTH_OPEN', 'SNAPSHOT_MONTH_FUTURE', 'SNAPSHOT_MONTH_EMPTY']);
 
 export interface SnapshotRequest {
   month: Month;

@@ -105,6 +105,11 @@ export class StreamWorker {
     return this.running && this.joined;
   }
 
+  /** The consumer's instrumentation events (GROUP_JOIN, CRASH, STOP, …), for readiness and group watching. */
+  get consumerEvents(): Pick<Consumer, 'on' | 'events'> {
+    return this.consumer;
+  }
+
   get assignment(): number[] {
     return [...this.assigned];
   }

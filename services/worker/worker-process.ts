@@ -4,7 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { logLevel as KafkaLogLevel } from 'kafkajs';
+import { isCasepipeError } from '../platform/errors.js';
 import type { Config } from '../platform/config.js';
 import { checkBrokerCredentials, createKafka } from '../platform/kafka-client.js';
 import type { Logger } from '../platform/logger.js';
@@ -14,9 +17,18 @@ import { scheduledSnapshots } from '../snapshot/scheduled-snapshots.js';
 import { snapshotRunner, snapshotsDir, type SnapshotRun } from '../snapshot/snapshot-runner.js';
 import { LiveStore } from '../store/live-store.js';
 import { buildAdminServer } from './admin-server.js';
+import { DepartmentActivity, readDeclaredDepartments } from './department-health.js';
+import { createOperatorMetrics } from './operator-metrics.js';
+import { OperatorStatus } from './operator-status.js';
+import { PartitionLagWatcher } from './partition-lag.js';
+import { BrokerProbe, followConsumer, Readiness } from './readiness.js';
+import { SnapshotHealth } from './snapshot-health.js';
 import { registerSnapshotRoute } from './snapshot-route.js';
-import { StreamWorker } from './stream-worker.js';
+import { registerStatusRoutes } from './status-routes.js';
+import { StreamWorker, type WorkerStore } from './stream-worker.js';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface WorkerProcessOptions {
   config: Config;
@@ -29,12 +41,20 @@ export interface WorkerProcessOptions {
   schedule?: boolean;
   /** The clock of the schedule and the snapshots (tests); default the system clock. */
   now?: () => Date;
+  /** Declared departments with their cadence (default pipelines/departments). */
+  departmentsDir?: string;
+  /** How often lag, group, store counts and department health are refreshed (default 10 s). */
+  statusIntervalMs?: number;
+  /** How often the broker is probed for readiness (default 5 s). */
+  brokerProbeIntervalMs?: number;
 }
 
 export interface RunningWorker {
   store: LiveStore;
   worker: StreamWorker;
   metrics: WorkerMetrics;
+  readiness: Readiness;
+  status: OperatorStatus;
   /** Snapshots month M now (serialized with the scheduler's runs); refuses open, future and empty months unless forced. */
   snapshot: SnapshotRun;
   scheduler: SnapshotScheduler | undefined;
@@ -57,7 +77,10 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const store = await LiveStore.open({ path: file, memoryLimit: config.storeMemoryLimit, logger });
   const metrics = createWorkerMetrics();
+  const operatorMetrics = createOperatorMetrics(metrics.registry);
   const kafka = createKafka(config, opts.brokers, logger);
+  const readiness = new Readiness(logger.child({ component: 'readiness' }));
+  readiness.set('STARTING', 'the worker has not joined its consumer group yet');
 
   const admin = kafka.admin();
   await admin.connect();
@@ -73,20 +96,97 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     await admin.disconnect();
   }
 
+  // Lag, group members and the broker probe use their own client: quick to fail and quiet, since an
+  // unreachable broker is reported through readiness, not by kafkajs' error lines.
+  const watchAdmin = createKafka(config, opts.brokers, logger, {
+    logLevel: KafkaLogLevel.NOTHING,
+    retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1000 },
+    connectionTimeout: 3000,
+    requestTimeout: 5000,
+  }).admin();
+  // kafkajs may wait on a dead connection well past its retries; a probe that does not answer in time has failed.
+  const watch = <T>(fn: () => Promise<T>): Promise<T> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Kafka did not answer within 5 s')), 5000);
+    });
+    return Promise.race([watchAdmin.connect().then(fn), timeout]).finally(() => clearTimeout(timer));
+  };
+  const snapshots = snapshotsDir(config);
+  const snapshotHealth = new SnapshotHealth(snapshots, config.schedule.graceDays, operatorMetrics);
+  const departments = new DepartmentActivity(readDeclaredDepartments(opts.departmentsDir ?? path.join(PROJECT_ROOT, 'pipelines', 'departments'), logger), operatorMetrics);
+  for (const d of await store.departmentsLastEvent()) departments.saw(d.departmentCode, d.departmentName, d.lastEventMs);
+  let selfMemberId: string | undefined;
+  const lag = new PartitionLagWatcher({
+    topic: opts.topics.caseEvents,
+    groupId: config.groupId,
+    endOffsets: () => watch(() => watchAdmin.fetchTopicOffsets(opts.topics.caseEvents)),
+    storedOffsets: () => store.storedOffsets(opts.topics.caseEvents),
+    assigned: () => worker.assignment,
+    describeGroup: async () => (await watch(() => watchAdmin.describeGroups([config.groupId]))).groups[0]?.members ?? [],
+    selfMemberId: () => selfMemberId,
+    expectedMembers: config.expectedGroupMembers,
+    metrics: operatorMetrics,
+    logger,
+  });
+  const status = new OperatorStatus({
+    groupId: config.groupId,
+    topic: opts.topics.caseEvents,
+    storeFile: file,
+    snapshotsDir: snapshots,
+    readiness,
+    lag,
+    departments,
+    snapshots: snapshotHealth,
+    store,
+    assigned: () => worker.assignment,
+    metrics: operatorMetrics,
+    logger,
+  });
+  const probe = new BrokerProbe({
+    readiness,
+    probe: () => watch(() => watchAdmin.describeCluster()),
+    unreachableAfterMs: config.brokerUnreachableMs,
+    intervalMs: opts.brokerProbeIntervalMs ?? 5000,
+    logger,
+  });
+  // What the worker applies passes by here: throughput and department activity for the status, and a
+  // store that fails for good makes the worker not ready.
+  const observedStore: WorkerStore = {
+    storedOffsets: (topic) => store.storedOffsets(topic),
+    applyBatch: async (batch) => {
+      try {
+        const result = await store.applyBatch(batch);
+        readiness.clear('STORE_FAILED');
+        status.observe(batch);
+        return result;
+      } catch (err) {
+        if (!isCasepipeError(err) || !err.canRetry) readiness.set('STORE_FAILED', `the live store failed: ${(err as Error).message}`);
+        throw err;
+      }
+    },
+  };
+
   let stopping: Promise<void> | undefined;
   const running: RunningWorker = {
     store,
     metrics,
+    readiness,
+    status,
     url: undefined,
     worker: undefined as unknown as StreamWorker,
-    snapshot: snapshotRunner({ store, config, topic: opts.topics.caseEvents, kafka: async () => kafka, logger, now: opts.now }),
+    snapshot: snapshotHealth.track(snapshotRunner({ store, config, topic: opts.topics.caseEvents, kafka: async () => kafka, logger, now: opts.now })),
     scheduler: undefined,
     catchUp: undefined,
     stop: () =>
       (stopping ??= (async () => {
         logger.info('worker stopping: finishing the current batch');
+        readiness.set('STOPPING', 'the worker is stopping');
+        probe.stop();
+        status.stop();
         await running.scheduler?.stop();
         await worker.stop();
+        await watchAdmin.disconnect().catch(() => undefined);
         await app?.close();
         await store.close();
         logger.info('worker stopped');
@@ -94,7 +194,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
   };
   const worker = new StreamWorker({
     kafka,
-    store,
+    store: observedStore,
     logger,
     metrics,
     topic: opts.topics.caseEvents,
@@ -107,33 +207,36 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     },
   });
   running.worker = worker;
+  followConsumer(readiness, worker.consumerEvents, config.brokerUnreachableMs);
+  worker.consumerEvents.on(worker.consumerEvents.events.GROUP_JOIN, (e) => (selfMemberId = e.payload.memberId));
 
   let app: FastifyInstance | undefined;
   if (opts.port !== null) {
     app = buildAdminServer({
       registry: metrics.registry,
       live: () => true,
-      ready: () => worker.ready,
+      notReady: () => readiness.list(),
       status: async () => ({
-        groupId: config.groupId,
-        topic: opts.topics.caseEvents,
-        assigned: worker.assignment,
-        lag: Object.fromEntries([...worker.lag()].map(([p, n]) => [p, Number(n)])),
+        ...status.summary(),
         storedOffsets: Object.fromEntries([...(await store.storedOffsets(opts.topics.caseEvents))].map(([p, o]) => [p, String(o)])),
-        store: file,
       }),
       figures: (month) => store.figures(month),
       access: config.admin,
-      extend: (a) => registerSnapshotRoute(a, (month, options) => running.snapshot(month, options)),
+      extend: (a) => {
+        registerSnapshotRoute(a, (month, options) => running.snapshot(month, options));
+        registerStatusRoutes(a, snapshots);
+      },
     });
     const address = await app.listen({ port: opts.port ?? config.workerPort, host: config.admin.host });
     running.url = address;
     logger.info(
       { url: address, stateChangingRoutes: config.admin.token === undefined ? 'off (no CASEPIPE_ADMIN_TOKEN)' : 'token required' },
-      'admin server listening (/livez /readyz /metrics /status /figures, POST /snapshots)',
+      'admin server listening (/ /livez /readyz /metrics /status /figures, POST /snapshots)',
     );
   }
 
+  probe.start();
+  status.start(opts.statusIntervalMs ?? 10_000);
   await worker.start();
   if (opts.schedule ?? config.schedule.enabled) startSchedule(running, config, logger, opts.now);
   return running;

@@ -1,0 +1,20 @@
+# The casepipe image: the worker and every CLI command. The code is TypeScript run through tsx (no
+# build step); dependencies are installed from the lockfile inside the image, never into the checkout.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY bin ./bin
+COPY services ./services
+COPY schemas ./schemas
+COPY pipelines ./pipelines
+COPY infra/topics.json ./infra/topics.json
+COPY tsconfig.json ./
+# Live store and snapshots; a volume in docker-compose.yml.
+ENV CASEPIPE_DATA_DIR=/data
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 9464
+ENTRYPOINT ["node", "--max-semi-space-size=64", "bin/casepipe.js"]
+CMD ["worker"]
