@@ -3,6 +3,8 @@
  * headers, and adds headers saying where it came from and why it failed, so it can be replayed once
  * fixed (ARCHITECTURE invariant 4). The reason is a stable ErrorCode.
  */
+import type { ErrorCode } from '../platform/errors.js';
+
 export const DLQ_HEADERS = {
   sourceTopic: 'casepipe.source.topic',
   sourcePartition: 'casepipe.source.partition',
@@ -12,6 +14,13 @@ export const DLQ_HEADERS = {
   message: 'casepipe.message',
   time: 'casepipe.time',
 } as const;
+
+/** Every reason the stream worker dead-letters with: stage decode, then stage validate (docs/case-event.md). */
+export const DEAD_LETTER_REASONS = [
+  'EMPTY_VALUE', 'NOT_AVRO', 'UNKNOWN_SCHEMA', 'DECODE_FAILED',
+  'INVALID_EVENT_ID', 'INVALID_CASE_ID', 'UNKNOWN_KIND', 'INVALID_DEPARTMENT', 'INVALID_EVENT_TIME',
+  'INVALID_CHANNEL_FOR_KIND', 'MISSING_DELIVERY_METHOD', 'INVALID_FIELD', 'KEY_MISMATCH',
+] as const satisfies readonly ErrorCode[];
 
 /** Where a record failed: decoding the bytes, validating the event, or mapping a source row. */
 export type DeadLetterStage = 'decode' | 'validate' | 'map' | (string & {});

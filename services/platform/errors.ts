@@ -27,13 +27,19 @@ export type ErrorCode =
   | 'MISSING_DELIVERY_METHOD'
   | 'INVALID_CHANNEL_FOR_KIND'
   | 'INVALID_FIELD'
+  | 'KEY_MISMATCH'
   | 'SCHEMA_INCOMPATIBLE'
   // store and snapshots
   | 'STORE_BUSY'
   | 'STORE_FAILED'
+  | 'STORE_DISK_FULL'
+  | 'STORE_TOPIC_MISMATCH'
   | 'SNAPSHOT_NOT_FOUND'
   | 'SNAPSHOT_FAILED'
   | 'QUERY_FAILED'
+  // operations
+  | 'REPLAY_REFUSED'
+  | 'UNKNOWN_REASON'
   // demo data
   | 'INVALID_DEMO_OPTIONS';
 

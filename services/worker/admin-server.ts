@@ -13,8 +13,10 @@ export interface AdminDeps {
   registry: Registry;
   /** Liveness: the process is not wedged (the event loop answers). */
   live: () => boolean;
-  /** Readiness: joined the consumer group and the store is open. */
+  /** Readiness: joined the consumer group and the store takes batches. */
   ready: () => boolean;
+  /** Why not ready, when the worker knows (e.g. STORE_DISK_FULL); /readyz answers it with the 503. */
+  notReadyReason?: () => { code: string; message: string } | undefined;
   status: () => Promise<Record<string, unknown>>;
   figures: (month: string) => Promise<MonthFigures>;
   /** Extra routes (e.g. snapshots) registered by the process that owns them. */
@@ -24,7 +26,11 @@ export interface AdminDeps {
 export function buildAdminServer(deps: AdminDeps): FastifyInstance {
   const app = Fastify({ logger: false });
   app.get('/livez', async (_req, reply) => reply.code(deps.live() ? 200 : 503).send({ live: deps.live() }));
-  app.get('/readyz', async (_req, reply) => reply.code(deps.ready() ? 200 : 503).send({ ready: deps.ready() }));
+  app.get('/readyz', async (_req, reply) => {
+    if (deps.ready()) return reply.code(200).send({ ready: true });
+    const reason = deps.notReadyReason?.();
+    return reply.code(503).send(reason ? { ready: false, reason } : { ready: false });
+  });
   app.get('/metrics', async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
   app.get('/status', async () => deps.status());
   app.get<{ Querystring: { month?: string } }>('/figures', async (req, reply) => {

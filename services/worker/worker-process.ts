@@ -17,6 +17,7 @@ import { loadScheduleState, recordRecheck } from '../snapshot/schedule-state.js'
 import { snapshotRunner, snapshotsDir } from '../snapshot/snapshot-runner.js';
 import { LiveStore } from '../store/live-store.js';
 import { buildAdminServer } from './admin-server.js';
+import { checkSourceTopic } from './source-topic-check.js';
 import { StreamWorker } from './stream-worker.js';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
 
@@ -65,6 +66,10 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
       { ...spec(CASE_EVENTS_DLQ), name: opts.topics.deadLetters },
     ];
     await ensureTopics(admin, topics);
+    await checkSourceTopic(admin, store, opts.topics.caseEvents, file);
+  } catch (err) {
+    store.close();
+    throw err;
   } finally {
     await admin.disconnect();
   }
@@ -109,6 +114,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
       registry: metrics.registry,
       live: () => true,
       ready: () => worker.ready,
+      notReadyReason: () => worker.notReadyReason,
       status: async () => ({
         groupId: config.groupId,
         topic: opts.topics.caseEvents,
