@@ -37,25 +37,19 @@ describe('a full disk under the live store', () => {
     const worker = startWorkerChild(pipelineEnv(p));
     try {
       const url = await worker.url();
-      const alive = async <T>(v: T) => {
-        const code = await Promise.race([worker.exited, new Promise((r) => setTimeout(() => r(undefined), 0))]);
-        if (code !== undefined) throw new Error(`the worker exited (${code}): ${worker.stderr().slice(-3000)}`);
-        return v;
-      };
       await waitFor('the first part to be counted', async () => ((await storedTotal(url)) === firstPart ? true : undefined), 60_000, worker.stderr);
 
       const filler = disk.fill(16 * 1024);
       await publish(kafka, p.topics.caseEvents, records.slice(firstPart));
-      const notReady = await waitFor('/readyz to say the disk is full', async () => {
-        await alive(0);
+      const notReady = await worker.whileRunning(waitFor('/readyz to say the disk is full', async () => {
         const res = await fetch(`${url}/readyz`);
         const body = (await res.json()) as { ready: boolean; reason?: { code: string; message: string } };
         return res.status === 503 && body.reason?.code === 'STORE_DISK_FULL' ? body : undefined;
-      }, 60_000, () => worker.stderr().slice(-3000));
+      }, 60_000, () => worker.stderr().slice(-3000)));
       expect(notReady.reason!.message).toContain('No space left on device');
       // It keeps trying (at least twice more) and stays up.
-      await waitFor('the worker to retry the batch', async () =>
-        alive((worker.stderr().match(/the disk under the live store is full/g) ?? []).length >= 3 ? true : undefined), 30_000);
+      await worker.whileRunning(waitFor('the worker to retry the batch', async () =>
+        ((worker.stderr().match(/the disk under the live store is full/g) ?? []).length >= 3 ? true : undefined), 30_000));
 
       fs.rmSync(filler);
       await waitFor('/readyz to answer 200 again', async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined), 30_000, () => worker.stderr().slice(-3000));
