@@ -5,7 +5,8 @@
  * copies are left out, as `dead-letters list` and `replay` read them — the store counted each dead
  * letter once, and the figures are exact.
  *
- * Kill timings come from a seeded PRNG; the seed is printed, and CASEPIPE_TEST_SEED=<seed> replays them.
+ * The pause between a batch being stored and the kill comes from a seeded PRNG; the seed is printed, and
+ * CASEPIPE_TEST_SEED=<seed> replays the same pauses (where the kills land also depends on the machine).
  */
 import { generateMonth, mulberry32, AUGUST_2025_TARGETS } from '../../services/demo/month-generator.js';
 import { publishGenerated } from '../../services/demo/publish-generated.js';
