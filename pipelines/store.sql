@@ -26,6 +26,13 @@ CREATE TABLE IF NOT EXISTS partition_offsets (
 COMMENT ON TABLE partition_offsets IS 'Next Kafka offset to read per partition, written in the same transaction as the rows of the batch it ends (exactly-once effects). 每个分区下一条待读的 Kafka 位点,与该批数据在同一事务中写入(效果恰好一次)。';
 COMMENT ON COLUMN partition_offsets.next_offset IS 'Offset after the last record applied. 已应用的最后一条记录之后的位点。';
 
+CREATE TABLE IF NOT EXISTS source_topics (
+  topic VARCHAR PRIMARY KEY,
+  partitions INTEGER NOT NULL,
+  recorded_at TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE source_topics IS 'The partition count of each topic when the store started counting it; the worker refuses to run when the topic has another count (a recreated or resized topic: rebuild the store by replay). 建库时各主题的分区数;分区数变化时 worker 拒绝启动(需重放重建)。';
+
 CREATE TABLE IF NOT EXISTS quality_counts (
   partition INTEGER NOT NULL,
   month VARCHAR NOT NULL,

@@ -17,6 +17,7 @@ import { decodeCaseEvent } from './codec.js';
 import type { CaseEvent } from './case-event.js';
 import { caseEventToJson } from './event-json.js';
 import { findPersonalData, maskPersonalData } from './personal-data.js';
+import type { ErrorCode } from '../platform/errors.js';
 
 export const DLQ_HEADERS = {
   sourceTopic: 'casepipe.source.topic',
@@ -32,6 +33,12 @@ export const DLQ_HEADERS = {
 
 /** What replaces a text field that held personal data in a masked dead-letter value. */
 export const PERSONAL_DATA_REMOVED = '[personal data removed]';
+/** Every reason the stream worker dead-letters with: stage decode, then stage validate (docs/case-event.md). */
+export const DEAD_LETTER_REASONS = [
+  'EMPTY_VALUE', 'NOT_AVRO', 'UNKNOWN_SCHEMA', 'DECODE_FAILED',
+  'INVALID_EVENT_ID', 'INVALID_CASE_ID', 'UNKNOWN_KIND', 'INVALID_DEPARTMENT', 'INVALID_EVENT_TIME',
+  'INVALID_CHANNEL_FOR_KIND', 'MISSING_DELIVERY_METHOD', 'INVALID_FIELD', 'PERSONAL_DATA', 'KEY_MISMATCH',
+] as const satisfies readonly ErrorCode[];
 
 /** Where a record failed: decoding the bytes, validating the event, or mapping a source row. */
 export type DeadLetterStage = 'decode' | 'validate' | 'map' | (string & {});

@@ -99,8 +99,14 @@ export function loadCaseEventSchemas(dir: string = DEFAULT_SCHEMAS_DIR): CaseEve
 
 let cached: CaseEventSchemas | undefined;
 
-/** The schemas shipped in `schemas/`, loaded once per process. */
+/**
+ * The schemas shipped in `schemas/` (or in `CASEPIPE_SCHEMAS_DIR`, e.g. a deployment's own folder or a
+ * test's), loaded once per process: a worker learns a new version when it restarts.
+ */
 export function caseEventSchemas(): CaseEventSchemas {
-  cached ??= loadCaseEventSchemas();
+  if (cached) return cached;
+  const dir = process.env.CASEPIPE_SCHEMAS_DIR || DEFAULT_SCHEMAS_DIR;
+  if (!fs.existsSync(dir)) throw new CasepipeError('CONFIG_INVALID', `CASEPIPE_SCHEMAS_DIR: no such folder: ${dir}`);
+  cached = loadCaseEventSchemas(dir);
   return cached;
 }

@@ -36,11 +36,14 @@ export type ErrorCode =
   | 'INVALID_CHANNEL_FOR_KIND'
   | 'INVALID_FIELD'
   | 'PERSONAL_DATA'
+  | 'KEY_MISMATCH'
   | 'SCHEMA_INCOMPATIBLE'
   // store and snapshots
   | 'STORE_BUSY'
   | 'STORE_FAILED'
   | 'STORE_NOT_FOUND'
+  | 'STORE_DISK_FULL'
+  | 'STORE_TOPIC_MISMATCH'
   | 'SNAPSHOT_NOT_FOUND'
   | 'SNAPSHOT_FAILED'
   | 'SNAPSHOT_MONTH_OPEN'
@@ -58,6 +61,9 @@ export type ErrorCode =
   | 'ADMIN_BAD_REQUEST'
   // operators
   | 'WORKER_UNAVAILABLE'
+  // operations
+  | 'REPLAY_REFUSED'
+  | 'UNKNOWN_REASON'
   // demo data
   | 'INVALID_DEMO_OPTIONS'
   // department connectors: the declared files, their sources, and records that cannot be mapped

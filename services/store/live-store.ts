@@ -60,6 +60,21 @@ interface EntityState {
 
 const KNOWN_KINDS = new Set<string>(EVENT_KINDS.filter((k) => k !== 'UNKNOWN'));
 const TRANSIENT = /conflict|could not set lock|resource temporarily unavailable|interrupted/i;
+/** DuckDB's message when a write (WAL, checkpoint, spill) hits ENOSPC. */
+const DISK_FULL = /no space left on device/i;
+
+/**
+ * A full disk under the store is its own error: nothing is written (the transaction rolls back), and
+ * the same batch succeeds once space is freed, so the worker waits instead of failing.
+ */
+function diskFull(cause: unknown, what: string): CasepipeError | undefined {
+  const message = (cause as Error)?.message ?? String(cause);
+  if (!DISK_FULL.test(message)) return undefined;
+  return new CasepipeError('STORE_DISK_FULL', `${what}: the disk under the live store is full (${message}); free space on it and the worker resumes`, {
+    cause,
+    canRetry: true,
+  });
+}
 
 /**
  * "offset < stored" for kafkajs' offsets, decimal strings without leading zeros: shorter is smaller,
@@ -297,6 +312,21 @@ export class LiveStore {
     return new Map(reader.getRows().map((r) => [Number(r[0]), String(r[1])]));
   }
 
+  /** The partition count of `topic` when this store started counting it (undefined: not recorded). */
+  async sourceTopicPartitions(topic: string): Promise<number | undefined> {
+    this.assertOpen();
+    const row = (await (await this.reader()).runAndReadAll(`SELECT partitions FROM source_topics WHERE topic = $topic`, { topic })).getRows()[0];
+    return row === undefined ? undefined : Number(row[0]);
+  }
+
+  /** Records the partition count the store's offsets of `topic` belong to (once; see docs/live-store.md). */
+  async recordSourceTopic(topic: string, partitions: number): Promise<void> {
+    this.assertOpen();
+    await this.exclusive((conn) =>
+      conn.run(`INSERT INTO source_topics VALUES ($topic, $partitions, now()) ON CONFLICT DO NOTHING`, { topic, partitions }),
+    );
+  }
+
   async applyBatch(batch: PartitionBatch): Promise<BatchResult> {
     this.assertOpen();
     for (const { event, offset } of batch.events) {
@@ -336,7 +366,7 @@ export class LiveStore {
       } catch (cause) {
         await this.rollback(conn);
         await this.schema.reload(conn); // forget the partition if its DDL rolled back
-        throw new CasepipeError('STORE_FAILED', `cannot create the tables of partition ${partition}: ${(cause as Error)?.message}`, { cause, canRetry: true });
+        throw diskFull(cause, `creating the tables of partition ${partition}`) ?? new CasepipeError('STORE_FAILED', `cannot create the tables of partition ${partition}: ${(cause as Error)?.message}`, { cause, canRetry: true });
       } finally {
         this.releaseWriter(conn);
       }
@@ -358,7 +388,7 @@ export class LiveStore {
           await new Promise((r) => setTimeout(r, 50 * attempt));
           continue;
         }
-        throw new CasepipeError(
+        throw diskFull(err, `applying ${batch.topic}[${batch.partition}] up to offset ${batch.nextOffset}`) ?? new CasepipeError(
           'STORE_FAILED',
           `applying ${batch.topic}[${batch.partition}] up to offset ${batch.nextOffset} failed: ${message}`,
           { cause: err, canRetry: TRANSIENT.test(message) },

@@ -3,22 +3,23 @@
  * applies the rest to the live store in one transaction together with the partition's next offset.
  *
  * Exactly-once effects with at-least-once delivery (ARCHITECTURE invariant 3): the store's offsets are
- * the truth. Records below the stored next offset are skipped (a replay after a crash); a batch that
- * starts above it (the store is behind the group's committed offset, e.g. a store rebuilt by replay)
- * makes the worker seek back instead of skipping data. The Kafka commit after the transaction is only a
- * hint for lag tools.
+ * the truth. Every partition the group assigns is sought to its stored next offset; what a fetched
+ * batch then means (skip, apply, seek back) is decided by services/worker/batch-plan.ts. The Kafka
+ * commit after the transaction is only a hint for lag tools.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { decodeCaseEvent } from '../contract/codec.js';
+import { checkCaseEventRecord } from '../contract/check-record.js';
 import { deadLetterMessage, type DeadLetterMessage } from '../contract/dead-letter.js';
-import { deadLetterDepartment, validateCaseEvent } from '../contract/validate.js';
 import type { CaseEvent } from '../contract/case-event.js';
 import { isCasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
+import { planBatch } from './batch-plan.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** Consumer restarts in a row (without a successful batch between) before the process gives up. */
-const MAX_RESTARTS = 5;
+export const MAX_RESTARTS = 5;
+/** While the disk under the store is full, a batch is tried again after 0.25 s, doubling up to this. */
+const DISK_FULL_MAX_WAIT_MS = 5_000;
 
 /** One partition's batch as the store applies it. */
 export interface PartitionBatch {
@@ -59,6 +60,16 @@ export interface StreamWorkerOptions {
   sessionTimeoutMs?: number;
   /** Partition batches in flight at once (default 3); the store applies as many at once as it has writers (2). */
   partitionsConcurrently?: number;
+  /** How kafkajs retries a failed batch before it restarts the consumer (tests shorten it). */
+  retry?: { retries: number; initialRetryTime: number; maxRetryTime: number };
+  /** Told when batches cannot be stored (a reason) and when they can again (undefined), for /readyz. */
+  onStoreProblem?: (problem: NotReadyReason | undefined) => void;
+}
+
+/** Why the worker is not ready although it runs (reported by /readyz). */
+export interface NotReadyReason {
+  code: string;
+  message: string;
 }
 
 export class StreamWorker {
@@ -73,6 +84,8 @@ export class StreamWorker {
   private running = false;
   private highWatermarks = new Map<number, bigint>();
   private consecutiveFailures = 0;
+  /** Set while batches cannot be stored for a reason that waiting can cure (a full disk). */
+  private storeProblem: NotReadyReason | undefined;
 
   constructor(private readonly opts: StreamWorkerOptions) {
     this.log = opts.logger.child({ component: 'stream-worker' });
@@ -83,9 +96,7 @@ export class StreamWorker {
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 6)),
       retry: {
-        retries: 10,
-        initialRetryTime: 300,
-        maxRetryTime: 10_000,
+        ...(opts.retry ?? { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 }),
         // Transient trouble (broker unavailable, rebalancing, a busy store) is retried by kafkajs and
         // then by a consumer restart. An error that says retrying cannot help (an unrecoverable store
         // error), or failing again and again, ends the consumer so the process exits non-zero.
@@ -100,9 +111,17 @@ export class StreamWorker {
     this.producer = opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   }
 
-  /** True once the consumer has joined its group and has partitions to work on (or none to have). */
+  /**
+   * True once the consumer has joined its group and has partitions to work on (or none to have), and
+   * batches can be stored.
+   */
   get ready(): boolean {
-    return this.running && this.joined;
+    return this.running && this.joined && this.storeProblem === undefined;
+  }
+
+  /** Why batches cannot be stored right now (e.g. STORE_DISK_FULL), if they cannot. */
+  get notReadyReason(): NotReadyReason | undefined {
+    return this.storeProblem;
   }
 
   /** The consumer's instrumentation events (GROUP_JOIN, CRASH, STOP, …), for readiness and group watching. */
@@ -134,6 +153,14 @@ export class StreamWorker {
       this.assigned = (e.payload.memberAssignment[this.opts.topic] ?? []).slice().sort((a, b) => a - b);
       this.joined = true;
       this.log.info({ partitions: this.assigned }, 'joined consumer group');
+      // Start every assigned partition where the store says, not where the group committed: the
+      // group may be ahead of the store (a store rebuilt by replay, a partition moved from another
+      // worker), and a partition with nothing new to fetch would never show it in a batch.
+      for (const partition of this.assigned) {
+        const offset = this.next.get(partition) ?? 0n;
+        this.soughtTo.set(partition, offset);
+        this.consumer.seek({ topic: this.opts.topic, partition, offset: String(offset) });
+      }
     });
     this.consumer.on(CRASH, (e) => {
       const err = e.payload.error;
@@ -173,15 +200,16 @@ export class StreamWorker {
     const first = BigInt(batch.firstOffset() ?? batch.messages[0].offset);
     const last = BigInt(batch.lastOffset());
 
-    if (first > stored && this.soughtTo.get(partition) !== stored) {
+    const plan = planBatch({ stored, soughtTo: this.soughtTo.get(partition), first, last });
+    if (plan.action === 'seek') {
       // The store is behind what the group fetched from: go back rather than skip records.
       this.log.info({ partition, stored: String(stored), fetched: String(first) }, 'store is behind the fetch position; seeking back');
-      this.soughtTo.set(partition, stored);
-      this.consumer.seek({ topic, partition, offset: String(stored) });
+      this.soughtTo.set(partition, plan.offset);
+      this.consumer.seek({ topic, partition, offset: String(plan.offset) });
       return;
     }
     this.soughtTo.delete(partition);
-    if (last < stored) {
+    if (plan.action === 'skip') {
       resolveOffset(batch.lastOffset());
       return; // every record already applied
     }
@@ -189,9 +217,9 @@ export class StreamWorker {
     const work: PartitionBatch = { topic, partition, nextOffset: String(last + 1n), events: [], deadLetters: [] };
     const toDeadLetter: DeadLetterMessage[] = [];
     // Only a batch that starts below the stored offset (a replay) needs each offset compared.
-    const replay = first < stored;
+    const replay = first < plan.from;
     for (const message of batch.messages) {
-      if (replay && BigInt(message.offset) < stored) continue;
+      if (replay && BigInt(message.offset) < plan.from) continue;
       this.classify(topic, partition, message, work, toDeadLetter);
     }
     this.opts.metrics.recordsRead.inc({ topic, partition: String(partition) }, work.events.length + work.deadLetters.length);
@@ -205,7 +233,8 @@ export class StreamWorker {
     const applyStart = process.hrtime.bigint();
     // The store applies batches of different partitions on its own writer connections, queueing
     // the rest; kafkajs never hands out two batches of one partition at once.
-    const result = await this.opts.store.applyBatch(work);
+    const result = await this.applyWaitingForSpace(work, heartbeat, () => isRunning() && !isStale());
+    if (!result) return; // stopping, or the partition went elsewhere while the disk was full
     this.opts.metrics.storeApplySeconds.observe(Number(process.hrtime.bigint() - applyStart) / 1e9);
     this.next.set(partition, last + 1n);
 
@@ -228,24 +257,47 @@ export class StreamWorker {
     m.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
   }
 
+  /**
+   * Applies the batch. While the disk under the store is full (STORE_DISK_FULL) it keeps the batch,
+   * reports not-ready, heartbeats and tries again with a growing pause, instead of failing the
+   * consumer: a restart would find the same full disk, and an exit would only start a crash loop.
+   */
+  private async applyWaitingForSpace(
+    work: PartitionBatch,
+    heartbeat: () => Promise<void>,
+    stillOurs: () => boolean,
+  ): Promise<AppliedBatch | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.opts.store.applyBatch(work);
+        if (this.storeProblem) {
+          this.log.warn({ partition: work.partition }, 'the live store takes batches again; ready');
+          this.storeProblem = undefined;
+          this.opts.onStoreProblem?.(undefined);
+        }
+        return result;
+      } catch (err) {
+        if (!isCasepipeError(err, 'STORE_DISK_FULL')) throw err;
+        this.storeProblem = { code: err.code, message: err.message };
+        this.opts.onStoreProblem?.(this.storeProblem);
+        const waitMs = Math.min(DISK_FULL_MAX_WAIT_MS, 250 * 2 ** Math.min(attempt - 1, 8));
+        this.log.error({ err, partition: work.partition, attempt, retryInMs: waitMs }, 'the disk under the live store is full: not ready; the batch is kept and tried again');
+        for (const until = Date.now() + waitMs; Date.now() < until; ) {
+          await new Promise((r) => setTimeout(r, Math.min(500, until - Date.now())));
+          if (!stillOurs()) return undefined;
+          await heartbeat();
+        }
+      }
+    }
+  }
+
   private classify(topic: string, partition: number, message: KafkaMessage, work: PartitionBatch, dlq: DeadLetterMessage[]): void {
     // "Ingestion" is the record's Kafka timestamp, not the clock: a replay must judge every record as
     // the first run did, or the store would depend on when it was rebuilt.
     const timestampMs = Number(message.timestamp);
-    let stage = 'decode';
-    try {
-      const { event } = decodeCaseEvent(message.value);
-      stage = 'validate';
-      const problem = validateCaseEvent(event, timestampMs);
-      if (problem) {
-        this.deadLetter(topic, partition, message, stage, problem.code, problem.message, deadLetterDepartment(event, problem), work, dlq);
-        return;
-      }
-      work.events.push({ event, offset: message.offset, timestampMs });
-    } catch (err) {
-      if (!isCasepipeError(err)) throw err; // a bug, not bad data: let the batch fail and retry
-      this.deadLetter(topic, partition, message, stage, err.code, err.message, null, work, dlq);
-    }
+    const check = checkCaseEventRecord({ key: message.key, value: message.value, timestampMs });
+    if (check.ok) work.events.push({ event: check.event, offset: message.offset, timestampMs });
+    else this.deadLetter(topic, partition, message, check.stage, check.code, check.message, check.departmentCode, work, dlq);
   }
 
   private deadLetter(

@@ -24,6 +24,7 @@ import { PartitionLagWatcher } from './partition-lag.js';
 import { BrokerProbe, followConsumer, Readiness } from './readiness.js';
 import { SnapshotHealth } from './snapshot-health.js';
 import { registerSnapshotRoute } from './snapshot-route.js';
+import { checkSourceTopic } from './source-topic-check.js';
 import { registerStatusRoutes } from './status-routes.js';
 import { StreamWorker, type WorkerStore } from './stream-worker.js';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
@@ -92,6 +93,10 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
       { ...spec(CASE_EVENTS_DLQ), name: opts.topics.deadLetters },
     ];
     await ensureTopics(admin, topics, { allowFewerReplicas: config.allowFewerReplicas, logger });
+    await checkSourceTopic(admin, store, opts.topics.caseEvents, file);
+  } catch (err) {
+    store.close();
+    throw err;
   } finally {
     await admin.disconnect();
   }
@@ -201,6 +206,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     deadLetterTopic: opts.topics.deadLetters,
     groupId: config.groupId,
     sessionTimeoutMs: config.sessionTimeoutMs,
+    onStoreProblem: (problem) => (problem ? readiness.set('STORE_DISK_FULL', problem.message) : readiness.clear('STORE_DISK_FULL')),
     onFatal: (err) => {
       logger.fatal({ err }, 'stream worker cannot continue; exiting so a supervisor restarts it');
       process.exit(1);

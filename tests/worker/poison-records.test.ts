@@ -55,10 +55,10 @@ describe('poison records', () => {
     const records: RawRecord[] = [];
     let goods = 0;
     for (const b of bads) {
-      records.push({ key: `SC-good-${goods}`, value: encodeCaseEvent(good(goods++)) });
+      records.push({ key: good(goods).caseId, value: encodeCaseEvent(good(goods++)) });
       records.push(b.record);
     }
-    for (let i = 0; i < 50; i++) records.push({ key: `SC-good-${goods}`, value: encodeCaseEvent(good(goods++)) });
+    for (let i = 0; i < 50; i++) records.push({ key: good(goods).caseId, value: encodeCaseEvent(good(goods++)) });
     await publish(kafka, p.topics.caseEvents, records);
 
     const worker = await startWorkerProcess({ config: p.config, logger: silentLogger(), brokers: p.brokers, topics: p.topics, port: null });
