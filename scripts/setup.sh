@@ -21,6 +21,24 @@ if ! command -v prometheus >/dev/null 2>&1; then
   fi
 fi
 
+# The report tests render with real tools: Chromium prints report.html and the issue to PDF, poppler
+# turns PDF pages into PNG and text, LibreOffice prints report.xlsx, the CJK fonts give 仿宋/黑体 glyphs.
+report_missing=()
+command -v chromium >/dev/null 2>&1 || report_missing+=(chromium)
+command -v pdftoppm >/dev/null 2>&1 || report_missing+=(poppler-utils)
+command -v soffice >/dev/null 2>&1 || report_missing+=(libreoffice-calc-nogui)
+[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto 2>/dev/null | grep -q CJK || report_missing+=(fonts-noto-cjk)
+command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy || report_missing+=(fonts-wqy-zenhei)
+if [ ${#report_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "[setup] installing ${report_missing[*]} for the report tests (apt-get)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${report_missing[@]}" >/dev/null) ||
+      echo "[setup] could not install ${report_missing[*]}; the report tests will say what is missing" >&2
+  else
+    echo "[setup] the report tests need: ${report_missing[*]} (apt-get install them)" >&2
+  fi
+fi
+
 # The local Kafka broker needs Java 17+ and Maven, unless an existing broker is named.
 if [ -z "${KAFKA_BROKERS:-}" ]; then
   missing=()

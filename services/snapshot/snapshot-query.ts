@@ -1,14 +1,17 @@
 /**
  * The analysts' query: opens a snapshot's snapshot.duckdb READ_ONLY, so a write statement fails with
  * DuckDB's own error and the file is untouched, and without file-system access, so a query can neither
- * write files (COPY … TO) nor reach other databases or files (ATTACH, read_csv). Never opens the live store.
+ * write files (COPY … TO) nor reach other databases or files (ATTACH, read_csv); COPY, EXPORT, ATTACH and
+ * DETACH statements are refused before they run (./cross-month-views.ts says why). Never opens the live store.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Month } from '../figures/window-figures.js';
 import { CasepipeError } from '../platform/errors.js';
-import { latestVersion, versionFolder } from './snapshot-folder.js';
+import { openMonthsSideBySide, refuseFileStatements, type MonthSnapshot } from './cross-month-views.js';
+import { rowsWithNumbers } from './query-rows.js';
+import { latestVersion, listVersions, versionFolder } from './snapshot-folder.js';
 
 export type QueryFormat = 'table' | 'csv' | 'json';
 
@@ -21,16 +24,21 @@ export function snapshotDatabase(snapshotsDir: string, month: Month, version?: n
   const v = version ?? latestVersion(snapshotsDir, month);
   if (v === undefined) throw new CasepipeError('SNAPSHOT_NOT_FOUND', `no snapshot of ${month} in ${snapshotsDir}; run \`casepipe snapshot --month ${month}\` first`);
   const file = path.join(versionFolder(snapshotsDir, month, v), 'snapshot.duckdb');
-  if (!fs.existsSync(file)) throw new CasepipeError('SNAPSHOT_NOT_FOUND', `no version ${v} of ${month} (${file})`);
+  if (!fs.existsSync(file)) {
+    throw new CasepipeError('SNAPSHOT_NOT_FOUND', `no version ${v} of ${month} (${file}); ${month} has ${listVersions(snapshotsDir, month).map((n) => `v${n}`).join(', ')}`);
+  }
   return { file, version: v };
 }
 
-export async function querySnapshot(file: string, sql: string): Promise<QueryResult> {
-  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY', enable_external_access: 'false' });
+/** `source`: one snapshot file, or several months side by side (./cross-month-views.ts). */
+export async function querySnapshot(source: string | MonthSnapshot[], sql: string): Promise<QueryResult> {
+  const instance =
+    typeof source === 'string' ? await DuckDBInstance.create(source, { access_mode: 'READ_ONLY', enable_external_access: 'false' }) : await openMonthsSideBySide(source);
   const conn = await instance.connect();
   try {
+    await refuseFileStatements(conn, sql);
     const reader = await conn.runAndReadAll(sql);
-    return { columns: reader.columnNames(), rows: reader.getRowObjectsJson() as Record<string, unknown>[] };
+    return { columns: reader.columnNames(), rows: rowsWithNumbers(reader) };
   } catch (err) {
     throw new CasepipeError('QUERY_FAILED', err instanceof Error ? err.message : String(err), { cause: err });
   } finally {

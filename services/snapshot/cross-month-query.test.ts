@@ -1,0 +1,132 @@
+/**
+ * Months side by side: the latest version of every month's snapshot in one read-only query, with a
+ * month column; the CLI's --months/--all, --version v1, JSON numbers and the interactive prompt
+ * (a child process driven through its stdin). No broker needed.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateMonth } from '../demo/month-generator.js';
+import { isCasepipeError } from '../platform/errors.js';
+import { latestMonthSnapshots, parseMonthRange } from './cross-month-views.js';
+import { latestFigures } from './snapshot-folder.js';
+import { querySnapshot } from './snapshot-query.js';
+import { openMonthStore, sha256, type MonthStore } from './testing/month-store.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const MONTHS = ['2025-06', '2025-07', '2025-08'];
+const TARGETS = { fullOnlineReceived: 200, fullOnlineCompleted: 210, windowReceived: 10, windowDelivered: 20, mailed: 5, phoneConsultations: 8, onsiteConsultations: 12 };
+
+function casepipe(dataDir: string, args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, CASEPIPE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
+    delete env.KAFKA_BROKERS;
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/casepipe.js'), ...args], { cwd: ROOT, env });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    if (stdin !== undefined) child.stdin.end(stdin);
+  });
+}
+
+describe('queries across months', () => {
+  let ms: MonthStore;
+  const received: Record<string, number> = {};
+  const mailed: Record<string, number> = {};
+
+  beforeAll(async () => {
+    ms = await openMonthStore();
+    for (const [i, month] of MONTHS.entries()) {
+      const g = generateMonth({ month, seed: 40 + i, targets: { ...TARGETS, fullOnlineReceived: TARGETS.fullOnlineReceived + 50 * i } });
+      await ms.apply(g.events);
+    }
+    // Each generated month spills a few events over its boundaries, so the published figures are the truth here.
+    for (const month of MONTHS) {
+      await ms.snapshot(month);
+      received[month] = latestFigures(ms.snapshotsDir, month)!.total.fullOnlineReceived;
+      mailed[month] = latestFigures(ms.snapshotsDir, month)!.total.mailed;
+    }
+  });
+  afterAll(() => ms?.dispose());
+
+  it('parses month ranges and refuses bad ones', () => {
+    expect(parseMonthRange('2025-01..2025-08')).toEqual({ from: '2025-01', to: '2025-08' });
+    expect(parseMonthRange('2025-07..')).toEqual({ from: '2025-07', to: '9999-12' });
+    expect(parseMonthRange('2025-07')).toEqual({ from: '2025-07', to: '2025-07' });
+    for (const bad of ['2025-08..2025-01', '2025-13..', 'x', '2025-01..2025-02..2025-03']) {
+      expect(() => parseMonthRange(bad)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    }
+  });
+
+  it('stacks every month in one view with a month column, numbers as numbers', async () => {
+    const r = await querySnapshot(latestMonthSnapshots(ms.snapshotsDir), `SELECT month, value FROM figures_total WHERE figure = 'fullOnlineReceived' ORDER BY month`);
+    expect(r.rows).toEqual(MONTHS.map((month) => ({ month, value: received[month] })));
+    const m = await querySnapshot(latestMonthSnapshots(ms.snapshotsDir), `SELECT month, count(*) AS n FROM milestones WHERE kind = 'RECEIVED' AND channel = 'FULL_ONLINE' GROUP BY month ORDER BY month`);
+    expect(m.rows).toEqual(MONTHS.map((month) => ({ month, n: received[month] })));
+    const d = await querySnapshot(latestMonthSnapshots(ms.snapshotsDir, parseMonthRange('2025-07..')), `SELECT DISTINCT month FROM case_durations ORDER BY month`);
+    expect(d.rows).toEqual([{ month: '2025-07' }, { month: '2025-08' }]);
+  });
+
+  it.each([
+    ['INSERT', `INSERT INTO s2025_08.figures_total VALUES ('mailed', 'x', 'cases', 1)`, /read-only/],
+    ['COPY onto a snapshot file', `COPY (SELECT 1) TO '{file}' (FORMAT csv, USE_TMP_FILE false)`, /COPY statements are refused/],
+    ['DETACH (then a read-write ATTACH)', `DETACH s2025_08`, /DETACH statements are refused/],
+    ['ATTACH', `ATTACH '{file}' AS w (READ_WRITE)`, /ATTACH statements are refused/],
+  ])('refuses %s and leaves every snapshot as published', async (_what, template, message) => {
+    const snapshots = latestMonthSnapshots(ms.snapshotsDir);
+    const before = snapshots.map((s) => sha256(s.file));
+    const err = await querySnapshot(snapshots, template.replace('{file}', snapshots[2].file)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isCasepipeError(err, 'QUERY_FAILED')).toBe(true);
+    expect((err as Error).message).toMatch(message);
+    expect(snapshots.map((s) => sha256(s.file))).toEqual(before);
+    // The same refusal on one snapshot opened alone.
+    const alone = await querySnapshot(snapshots[2].file, `COPY (SELECT 1) TO '${snapshots[2].file}' (FORMAT csv, USE_TMP_FILE false)`).catch((e: Error) => e);
+    expect((alone as Error).message).toMatch(/COPY statements are refused/);
+    expect(sha256(snapshots[2].file)).toBe(before[2]);
+  });
+
+  it('casepipe query: --months, --version v1 and 1, a missing version names the existing ones, JSON numbers', async () => {
+    const sql = `SELECT month, value FROM figures_total WHERE figure = 'fullOnlineReceived' ORDER BY month`;
+    const csv = await casepipe(ms.dir, ['query', '--months', '2025-07..2025-08', '--format', 'csv', sql]);
+    expect(csv).toMatchObject({ code: 0, stderr: '' });
+    expect(csv.stdout).toBe(`month,value\n2025-07,${received['2025-07']}\n2025-08,${received['2025-08']}\n`);
+    const json = await casepipe(ms.dir, ['query', '--format', 'json', sql]);
+    expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(MONTHS.map((month) => ({ month, value: received[month] })));
+    for (const v of ['v1', '1']) {
+      const one = await casepipe(ms.dir, ['query', '--month', '2025-08', '--version', v, '--format', 'json', 'SELECT version FROM snapshot_info']);
+      expect(one).toMatchObject({ code: 0, stdout: '{"version":1}\n' });
+    }
+    const missing = await casepipe(ms.dir, ['report', '--month', '2025-08', '--version', 'v3']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/SNAPSHOT_NOT_FOUND: no version 3 of 2025-08 .*; 2025-08 has v1\n$/);
+    const bad = await casepipe(ms.dir, ['report', '--month', '2025-08', '--version', 'latest']);
+    expect(bad.stderr).toBe('casepipe: CONFIG_INVALID: --version must be v1, v2, ... (or 1, 2, ...), got "latest"\n');
+  });
+
+  it('casepipe query without SQL opens a prompt: .tables, .schema, multi-line SQL, errors, history, .quit', async () => {
+    const history = path.join(ms.dir, 'query_history');
+    fs.rmSync(history, { force: true });
+    const r = await casepipe(
+      ms.dir,
+      ['query', '--months', '2025-06..2025-07'],
+      ['.tables', '.schema figures_total', 'SELECT month, value', "FROM figures_total WHERE figure = 'mailed' ORDER BY month;", 'SELECT nope;', '.quit', 'SELECT 1;'].join('\n') + '\n',
+    );
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toContain('casepipe query, read-only: 2025-06 v1, 2025-07 v1');
+    expect(r.stdout).toMatch(/figures_by_department\s+VIEW/);
+    expect(r.stdout).toMatch(/figures_total\s+month\s+VARCHAR/);
+    expect(r.stdout).toMatch(new RegExp(`month\\s+value\\n-+\\s+-+\\n2025-06\\s+${mailed['2025-06']}\\n2025-07\\s+${mailed['2025-07']}\\n\\(2 rows\\)`));
+    expect(r.stdout).toMatch(/error: .*nope/);
+    expect(r.stdout).not.toContain('(1 rows)'); // nothing runs after .quit
+    expect(fs.readFileSync(history, 'utf8')).toBe(
+      [".tables", '.schema figures_total', "SELECT month, value FROM figures_total WHERE figure = 'mailed' ORDER BY month;", 'SELECT nope;', '.quit', ''].join('\n'),
+    );
+  });
+});
