@@ -36,10 +36,10 @@ describe('querySnapshot (READ_ONLY)', () => {
   it('answers a SELECT', async () => {
     const r = await querySnapshot(db, `SELECT figure, value FROM figures_total WHERE figure IN ('totalHandled', 'mailed') ORDER BY figure DESC`);
     expect(r.columns).toEqual(['figure', 'value']);
-    // BIGINT comes back as a JSON string (getRowObjectsJson): exact, never rounded.
+    // BIGINT comes back as a number (exact below 2^53; larger stays a string, never rounded).
     expect(r.rows).toEqual([
-      { figure: 'totalHandled', value: '630' },
-      { figure: 'mailed', value: '20' },
+      { figure: 'totalHandled', value: 630 },
+      { figure: 'mailed', value: 20 },
     ]);
   });
 
