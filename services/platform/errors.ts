@@ -34,6 +34,9 @@ export type ErrorCode =
   | 'SNAPSHOT_NOT_FOUND'
   | 'SNAPSHOT_FAILED'
   | 'QUERY_FAILED'
+  // rendering the published issue and the reports' HTML
+  | 'RENDER_FAILED'
+  | 'ISSUE_SETTINGS_INVALID'
   // demo data
   | 'INVALID_DEMO_OPTIONS';
 

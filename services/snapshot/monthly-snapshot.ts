@@ -1,7 +1,7 @@
 /**
  * The monthly snapshot job: copies month M's deduplicated rows out of the live store into an immutable
  * folder `snapshots/M/vN/` with the figures, the data-quality counts, Parquet copies, report.md,
- * report.xlsx and a manifest. Re-running M writes vN+1 only when the figures changed (a restatement,
+ * report.html, report.xlsx and a manifest. Re-running M writes vN+1 only when the figures changed (a restatement,
  * with its diff) or when vN was provisional and the new one is not; otherwise nothing is written.
  *
  * Consistency: the rows, the quality counts and the covered offsets are read in one DuckDB transaction
@@ -17,6 +17,7 @@ import { CasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { changeRatio } from '../report/number-format.js';
 import { diffMonthFigures, type DeadLetterCount, type ReportInput, type ReportQuality, type RestatedMonth } from '../report/report-input.js';
+import { renderReportHtml } from '../report/report-html.js';
 import { renderReportMarkdown } from '../report/report-markdown.js';
 import { writeReportXlsx } from '../report/report-xlsx.js';
 import { listPartitions, partitionRows } from '../store/store-schema.js';
@@ -132,6 +133,7 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
     };
     fs.writeFileSync(path.join(tmp, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
     fs.writeFileSync(path.join(tmp, 'report.md'), renderReportMarkdown(input));
+    fs.writeFileSync(path.join(tmp, 'report.html'), renderReportHtml(input));
     await writeReportXlsx(input, path.join(tmp, 'report.xlsx'));
     phase('report');
 
