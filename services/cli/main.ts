@@ -14,6 +14,7 @@ import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../platform/topics.js';
 import { registerDeadLetterCommands } from './commands/dead-letters.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEventsCommands } from './commands/events.js';
+import { registerIssueCommand } from './commands/issue.js';
 import { registerKafkaCommands } from './commands/kafka.js';
 import { registerSchemasCommands } from './commands/schemas.js';
 import { registerSnapshotCommands } from './commands/snapshots.js';
@@ -50,6 +51,7 @@ export async function main(argv = process.argv): Promise<void> {
   registerDemoCommand(program, ctx);
   registerWorkerCommands(program, ctx);
   registerSnapshotCommands(program, ctx);
+  registerIssueCommand(program, ctx);
   registerEventsCommands(program, ctx);
   registerSchemasCommands(program, ctx);
   registerDeadLetterCommands(program, ctx);

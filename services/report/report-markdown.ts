@@ -33,7 +33,7 @@ function table(header: string[], align: ('l' | 'r')[], rows: (string | number)[]
  * What the 环比 and 同比 columns compare with, and a note for each one that has no earlier snapshot
  * (only then is a whole column "—").
  */
-export function comparisonNotes(input: ReportInput): string[] {
+export function comparisonNotes(input: Pick<ReportInput, 'month' | 'previousMonth' | 'previousYear'>): string[] {
   const notes: string[] = [];
   const prevMonth = monthTitle(addMonths(input.month, -1));
   const prevYear = monthTitle(addMonths(input.month, -12));
