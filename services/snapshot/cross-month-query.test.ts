@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { generateMonth } from '../demo/month-generator.js';
 import { isCasepipeError } from '../platform/errors.js';
 import { latestMonthSnapshots, parseMonthRange } from './cross-month-views.js';
+import { changeRatio, formatChange, formatFigure } from '../report/number-format.js';
 import { latestFigures } from './snapshot-folder.js';
 import { querySnapshot } from './snapshot-query.js';
 import { openMonthStore, sha256, type MonthStore } from './testing/month-store.js';
@@ -71,6 +72,32 @@ describe('queries across months', () => {
     expect(d.rows).toEqual([{ month: '2025-07' }, { month: '2025-08' }]);
   });
 
+  it('compares each month with the earlier months’ latest snapshots: figures tables, report.md, report.html', async () => {
+    const [june, july, august] = MONTHS.map((m) => latestFigures(ms.snapshotsDir, m)!);
+    const r = await querySnapshot(
+      latestMonthSnapshots(ms.snapshotsDir),
+      `SELECT month, department_code, value, value_previous_month, change_month_on_month, value_previous_year, change_year_on_year
+       FROM figures_by_department WHERE figure = 'totalHandled' AND department_code = 'JTYST' ORDER BY month`,
+    );
+    const jtyst = (f: typeof june) => f.departments.find((d) => d.departmentCode === 'JTYST')!.figures.totalHandled;
+    expect(r.rows).toEqual([
+      { month: '2025-06', department_code: 'JTYST', value: jtyst(june), value_previous_month: null, change_month_on_month: null, value_previous_year: null, change_year_on_year: null },
+      { month: '2025-07', department_code: 'JTYST', value: jtyst(july), value_previous_month: jtyst(june), change_month_on_month: changeRatio(jtyst(july), jtyst(june)), value_previous_year: null, change_year_on_year: null },
+      { month: '2025-08', department_code: 'JTYST', value: jtyst(august), value_previous_month: jtyst(july), change_month_on_month: changeRatio(jtyst(august), jtyst(july)), value_previous_year: null, change_year_on_year: null },
+    ]);
+    const folder = path.dirname(latestMonthSnapshots(ms.snapshotsDir, parseMonthRange('2025-08'))[0].file);
+    const md = fs.readFileSync(path.join(folder, 'report.md'), 'utf8');
+    expect(md).toContain(`| 办理政务服务事项 | ${formatFigure('totalHandled', august.total.totalHandled)} | ${august.total.totalHandled} | 件 | ${formatChange(august.total.totalHandled, july.total.totalHandled)} | — |`);
+    expect(md).toContain('环比对比 2025年7月(该月最新快照)。注:2024年8月没有快照,同比记为 —。');
+    const html = fs.readFileSync(path.join(folder, 'report.html'), 'utf8');
+    const bars = [...html.matchAll(/data-figure="mailed".*?<\/svg>/gs)][0][0];
+    expect([...bars.matchAll(/data-month="(2025-0[678])" data-value="(\d*)"/g)].map((m) => [m[1], Number(m[2])])).toEqual([
+      ['2025-06', june.total.mailed],
+      ['2025-07', july.total.mailed],
+      ['2025-08', august.total.mailed],
+    ]);
+  });
+
   it.each([
     ['INSERT', `INSERT INTO s2025_08.figures_total VALUES ('mailed', 'x', 'cases', 1)`, /read-only/],
     ['COPY onto a snapshot file', `COPY (SELECT 1) TO '{file}' (FORMAT csv, USE_TMP_FILE false)`, /COPY statements are refused/],
@@ -106,6 +133,10 @@ describe('queries across months', () => {
     const missing = await casepipe(ms.dir, ['report', '--month', '2025-08', '--version', 'v3']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/SNAPSHOT_NOT_FOUND: no version 3 of 2025-08 .*; 2025-08 has v1\n$/);
+    // After the demo (its own folder <data>/demo), snapshots list names where its snapshots are.
+    fs.cpSync(path.join(ms.snapshotsDir, '2025-08'), path.join(ms.dir, 'demo', 'snapshots', '2025-08'), { recursive: true });
+    const list = await casepipe(ms.dir, ['snapshots', 'list']);
+    expect(list.stdout).toContain(`the demo's snapshots (2025-08) are in ${path.join(ms.dir, 'demo', 'snapshots')}; use them with\n  CASEPIPE_DATA_DIR=${path.relative(ROOT, path.join(ms.dir, 'demo'))} npx casepipe snapshots list\n`);
     const bad = await casepipe(ms.dir, ['report', '--month', '2025-08', '--version', 'latest']);
     expect(bad.stderr).toBe('casepipe: CONFIG_INVALID: --version must be v1, v2, ... (or 1, 2, ...), got "latest"\n');
   });
