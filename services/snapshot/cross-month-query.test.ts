@@ -99,7 +99,7 @@ describe('queries across months', () => {
   });
 
   it.each([
-    ['INSERT', `INSERT INTO s2025_08.figures_total VALUES ('mailed', 'x', 'cases', 1)`, /read-only/],
+    ['INSERT', `INSERT INTO s2025_08.figures_total (figure, label_zh, unit, value) VALUES ('mailed', 'x', 'cases', 1)`, /read-only/],
     ['COPY onto a snapshot file', `COPY (SELECT 1) TO '{file}' (FORMAT csv, USE_TMP_FILE false)`, /COPY statements are refused/],
     ['DETACH (then a read-write ATTACH)', `DETACH s2025_08`, /DETACH statements are refused/],
     ['ATTACH', `ATTACH '{file}' AS w (READ_WRITE)`, /ATTACH statements are refused/],
