@@ -12,7 +12,8 @@ import { isCasepipeError } from '../platform/errors.js';
 import { latestMonthSnapshots, parseMonthRange } from './cross-month-views.js';
 import { changeRatio, formatChange, formatFigure } from '../report/number-format.js';
 import { latestFigures } from './snapshot-folder.js';
-import { querySnapshot } from './snapshot-query.js';
+import { version } from '../cli/commands/snapshots.js';
+import { querySnapshot, snapshotDatabase } from './snapshot-query.js';
 import { openMonthStore, sha256, type MonthStore } from './testing/month-store.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -119,26 +120,25 @@ describe('queries across months', () => {
     expect(sha256(snapshots[2].file)).toBe(before[2]);
   });
 
-  it('casepipe query: --months, --version v1 and 1, a missing version names the existing ones, JSON numbers', async () => {
+  it('--version takes v1 and 1; a missing version names the versions that exist', () => {
+    expect([version('v1'), version('1'), version('V12'), version(undefined)]).toEqual([1, 1, 12, undefined]);
+    for (const bad of ['latest', '0', 'v0', '1.5', 'v']) expect(() => version(bad)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => snapshotDatabase(ms.snapshotsDir, '2025-08', 3)).toThrow(/no version 3 of 2025-08 .*; 2025-08 has v1$/);
+  });
+
+  it('casepipe query: --months as CSV, every month as JSON numbers, --version v1; snapshots list finds the demo’s', async () => {
     const sql = `SELECT month, value FROM figures_total WHERE figure = 'fullOnlineReceived' ORDER BY month`;
     const csv = await casepipe(ms.dir, ['query', '--months', '2025-07..2025-08', '--format', 'csv', sql]);
     expect(csv).toMatchObject({ code: 0, stderr: '' });
     expect(csv.stdout).toBe(`month,value\n2025-07,${received['2025-07']}\n2025-08,${received['2025-08']}\n`);
     const json = await casepipe(ms.dir, ['query', '--format', 'json', sql]);
     expect(json.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(MONTHS.map((month) => ({ month, value: received[month] })));
-    for (const v of ['v1', '1']) {
-      const one = await casepipe(ms.dir, ['query', '--month', '2025-08', '--version', v, '--format', 'json', 'SELECT version FROM snapshot_info']);
-      expect(one).toMatchObject({ code: 0, stdout: '{"version":1}\n' });
-    }
-    const missing = await casepipe(ms.dir, ['report', '--month', '2025-08', '--version', 'v3']);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/SNAPSHOT_NOT_FOUND: no version 3 of 2025-08 .*; 2025-08 has v1\n$/);
+    const one = await casepipe(ms.dir, ['query', '--month', '2025-08', '--version', 'v1', '--format', 'json', 'SELECT version FROM snapshot_info']);
+    expect(one).toMatchObject({ code: 0, stdout: '{"version":1}\n' });
     // After the demo (its own folder <data>/demo), snapshots list names where its snapshots are.
     fs.cpSync(path.join(ms.snapshotsDir, '2025-08'), path.join(ms.dir, 'demo', 'snapshots', '2025-08'), { recursive: true });
     const list = await casepipe(ms.dir, ['snapshots', 'list']);
     expect(list.stdout).toContain(`the demo's snapshots (2025-08) are in ${path.join(ms.dir, 'demo', 'snapshots')}; use them with\n  CASEPIPE_DATA_DIR=${path.relative(ROOT, path.join(ms.dir, 'demo'))} npx casepipe snapshots list\n`);
-    const bad = await casepipe(ms.dir, ['report', '--month', '2025-08', '--version', 'latest']);
-    expect(bad.stderr).toBe('casepipe: CONFIG_INVALID: --version must be v1, v2, ... (or 1, 2, ...), got "latest"\n');
   });
 
   it('casepipe query without SQL opens a prompt: .tables, .schema, multi-line SQL, errors, history, .quit', async () => {
