@@ -33,7 +33,7 @@ export const SNAPSHOT_COMMENTS: string[] = [
   c('case_durations.received_at', 'when the case was received / 受理时间'),
   c('case_durations.completed_at', 'when it was completed / 办结时间'),
   c('case_durations.days', 'days from received to completed / 办理天数'),
-  t('quality', 'Data-quality counts of the month: events_read, duplicates_dropped, late_events, dead_letter by reason / 数据质量计数'),
+  t('quality', 'Data-quality counts of the month: events_read, duplicates_dropped, late_events (read after the first snapshot of the month), dead_letter by reason / 数据质量计数(迟到事件:首次快照之后到达)'),
   t('dead_letters', 'Records sent to the dead-letter topic, by reason code and department / 死信记录(按原因、部门)'),
   t('partition_offsets', 'The case-events offsets this snapshot covers, per partition / 快照覆盖的 Kafka 偏移量'),
 ];
