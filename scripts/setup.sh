@@ -21,18 +21,24 @@ if ! command -v prometheus >/dev/null 2>&1; then
   fi
 fi
 
-# The status-page test drives a real headless Chromium (Debian's package, through playwright-core);
-# the compose test validates docker-compose.yml with Debian's docker-compose (no Docker engine needed).
+# Real tools for the tests that look at what people see (Debian packages): Chromium drives the status
+# page and prints report.html and the monthly issue to PDF (through playwright-core); poppler turns PDF
+# pages into PNG and text; LibreOffice prints report.xlsx; the CJK fonts give 仿宋/黑体 glyphs;
+# docker-compose validates docker-compose.yml without a Docker engine.
 apt_missing=()
 command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
 command -v docker-compose >/dev/null 2>&1 || apt_missing+=(docker-compose)
+command -v pdftoppm >/dev/null 2>&1 || apt_missing+=(poppler-utils)
+command -v soffice >/dev/null 2>&1 || apt_missing+=(libreoffice-calc-nogui)
+[ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto 2>/dev/null | grep -q CJK || apt_missing+=(fonts-noto-cjk)
+command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy || apt_missing+=(fonts-wqy-zenhei)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "[setup] installing ${apt_missing[*]} for the operations tests (apt-get)"
+    echo "[setup] installing ${apt_missing[*]} for the operations and report tests (apt-get)"
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends "${apt_missing[@]}" >/dev/null) ||
-      echo "[setup] could not install ${apt_missing[*]}; the operations tests will say so" >&2
+      echo "[setup] could not install ${apt_missing[*]}; the tests that need them will say so" >&2
   else
-    echo "[setup] missing ${apt_missing[*]} (apt-get install ${apt_missing[*]}); the operations tests need them" >&2
+    echo "[setup] the operations and report tests need: ${apt_missing[*]} (apt-get install them)" >&2
   fi
 fi
 

@@ -15,6 +15,7 @@ import { registerConnectorCommands } from './commands/connectors.js';
 import { registerDeadLetterCommands } from './commands/dead-letters.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEventsCommands } from './commands/events.js';
+import { registerIssueCommand } from './commands/issue.js';
 import { registerKafkaCommands } from './commands/kafka.js';
 import { registerSchemasCommands } from './commands/schemas.js';
 import { registerSnapshotCommands } from './commands/snapshots.js';
@@ -53,6 +54,7 @@ export async function main(argv = process.argv): Promise<void> {
   registerWorkerCommands(program, ctx);
   registerStatusCommand(program, ctx);
   registerSnapshotCommands(program, ctx);
+  registerIssueCommand(program, ctx);
   registerEventsCommands(program, ctx);
   registerSchemasCommands(program, ctx);
   registerDeadLetterCommands(program, ctx);

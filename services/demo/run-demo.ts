@@ -125,8 +125,12 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     print(`  dead letters by reason: ${Object.entries(deadLettersByReason).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`);
     print('');
     print(`Snapshot ${month} v${snapshot.version}${snapshot.created ? '' : ' (unchanged, kept)'}: ${snapshot.folder}`);
-    print(`  report.md, report.xlsx, snapshot.duckdb, *.parquet, manifest.json`);
-    print(`  query it:  CASEPIPE_DATA_DIR=${path.relative(process.cwd(), config.dataDir) || '.'} npx casepipe query --month ${month} "SELECT * FROM figures_total"`);
+    print(`  report.md, report.html (charts), report.xlsx, snapshot.duckdb, *.parquet, manifest.json`);
+    // The demo's own data folder: every command below needs it named.
+    const env = `CASEPIPE_DATA_DIR=${path.relative(process.cwd(), config.dataDir) || '.'}`;
+    print(`  list them: ${env} npx casepipe snapshots list`);
+    print(`  query it:  ${env} npx casepipe query --month ${month} "SELECT * FROM figures_total"`);
+    print(`  the issue: ${env} npx casepipe issue --month ${month}`);
 
     const diff = diffMonthFigures(generated.truth.figures, figures);
     if (diff.length > 0) {

@@ -64,6 +64,9 @@ export type ErrorCode =
   // operations
   | 'REPLAY_REFUSED'
   | 'UNKNOWN_REASON'
+  // rendering the published issue and the reports' HTML
+  | 'RENDER_FAILED'
+  | 'ISSUE_SETTINGS_INVALID'
   // demo data
   | 'INVALID_DEMO_OPTIONS'
   // department connectors: the declared files, their sources, and records that cannot be mapped

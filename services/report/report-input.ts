@@ -77,6 +77,8 @@ export interface ReportInput {
   previousMonth?: MonthFigures;
   /** The same month a year before (同比), when its snapshot exists. */
   previousYear?: MonthFigures;
+  /** The latest figures of the eleven months before, oldest first, where a snapshot exists (report.html's charts). */
+  history?: MonthFigures[];
   quality: ReportQuality;
   /** Set when this version restates version N-1. */
   restatement?: Restatement;

@@ -30,15 +30,25 @@ describe('renderReportMarkdown', () => {
     expect(s).toContain('| 办理政务服务事项 | 5.25 万件 | 52500 | 件 | +5.0% | 0.0% |');
     expect(s).toContain('| 政务大厅现场邮寄量 | 0.08 万件 | 800 | 件 | — | 0.0% |');
     expect(s).toContain('| 电话咨询 | 1093 人(次) | 1093 | 人(次) | 0.0% | -0.6% |');
-    expect(s).toContain('环比对比 2025年7月,同比对比 2024年8月');
+    expect(s).toContain('环比对比 2025年7月(该月最新快照)。同比对比 2024年8月(该月最新快照)。基数为 0 时记为 —。');
   });
 
-  it('drops the 环比/同比 columns when there is nothing to compare with', () => {
+  it('writes — with a footnote where there is no earlier snapshot to compare with', () => {
     const { previousMonth: _m, previousYear: _y, ...rest } = sampleReportInput();
     const s = section(renderReportMarkdown(rest), '## 一、2025年8月总体运行情况');
-    expect(s).toContain('| 指标 | 数值 | 计数 | 单位 |\n');
-    expect(s).not.toContain('环比');
-    expect(s).not.toContain('同比');
+    expect(s).toContain('| 指标 | 数值 | 计数 | 单位 | 环比 | 同比 |\n');
+    expect(s).toContain('| 办理政务服务事项 | 5.25 万件 | 52500 | 件 | — | — |');
+    expect(s).toContain('注:2025年7月没有快照,环比记为 —。注:2024年8月没有快照,同比记为 —。');
+    const { previousYear: _y2, ...onlyMonth } = sampleReportInput();
+    const m = section(renderReportMarkdown(onlyMonth), '## 一、2025年8月总体运行情况');
+    expect(m).toContain('| 办理政务服务事项 | 5.25 万件 | 52500 | 件 | +5.0% | — |');
+    expect(m).toContain('环比对比 2025年7月(该月最新快照)。注:2024年8月没有快照,同比记为 —。');
+  });
+
+  it('gives each department its 办理事项 环比 and 同比', () => {
+    const s = section(md, '## 各部门');
+    expect(s).toContain('| 现场咨询 | 办理事项环比 | 办理事项同比 |');
+    expect(s).toContain('| **合计** |  | **52500** | **50900** | **52200** | **1600** | **3400** | **800** | **1093** | **4811** | +5.0% | 0.0% |');
   });
 
   it('lists every department with raw counts and a total row', () => {

@@ -30,6 +30,20 @@ function table(header: string[], align: ('l' | 'r')[], rows: (string | number)[]
   return [row(header), `| ${align.map((a) => (a === 'r' ? '---:' : '---')).join(' | ')} |`, ...rows.map(row)];
 }
 
+/**
+ * What the 环比 and 同比 columns compare with, and a note for each one that has no earlier snapshot
+ * (only then is a whole column "—").
+ */
+export function comparisonNotes(input: Pick<ReportInput, 'month' | 'previousMonth' | 'previousYear'>): string[] {
+  const notes: string[] = [];
+  const prevMonth = monthTitle(addMonths(input.month, -1));
+  const prevYear = monthTitle(addMonths(input.month, -12));
+  notes.push(input.previousMonth ? `环比对比 ${prevMonth}(该月最新快照)。` : `注:${prevMonth}没有快照,环比记为 —。`);
+  notes.push(input.previousYear ? `同比对比 ${prevYear}(该月最新快照)。` : `注:${prevYear}没有快照,同比记为 —。`);
+  if (input.previousMonth || input.previousYear) notes.push('基数为 0 时记为 —。');
+  return [notes.join('')];
+}
+
 function signed(n: number): string {
   return n > 0 ? `+${n}` : String(n);
 }
@@ -61,35 +75,34 @@ export function renderReportMarkdown(input: ReportInput): string {
   out.push(`## 一、${title}总体运行情况`, '', renderOverviewParagraph(input.figures), '');
   const prevM = input.previousMonth;
   const prevY = input.previousYear;
-  const header = ['指标', '数值', '计数', '单位'];
-  const align: ('l' | 'r')[] = ['l', 'r', 'r', 'l'];
-  if (prevM) header.push('环比'), align.push('r');
-  if (prevY) header.push('同比'), align.push('r');
   const overview = FIGURE_KEYS.map((k) => {
     const v = input.figures.total[k];
-    const r: (string | number)[] = [FIGURE_LABELS[k].zh, formatFigure(k, v), v, countUnit(k)];
-    if (prevM) r.push(formatChange(v, prevM.total[k]));
-    if (prevY) r.push(formatChange(v, prevY.total[k]));
-    return r;
+    return [FIGURE_LABELS[k].zh, formatFigure(k, v), v, countUnit(k), formatChange(v, prevM?.total[k]), formatChange(v, prevY?.total[k])];
   });
-  out.push(...table(header, align, overview), '');
-  const notes: string[] = [];
-  if (prevM) notes.push(`环比对比 ${monthTitle(addMonths(input.month, -1))}`);
-  if (prevY) notes.push(`同比对比 ${monthTitle(addMonths(input.month, -12))}`);
-  if (notes.length) out.push(`${notes.join(',')};基数为 0 或缺失时记为 —。`, '');
+  out.push(...table(['指标', '数值', '计数', '单位', '环比', '同比'], ['l', 'r', 'r', 'l', 'r', 'r'], overview), '');
+  out.push(...comparisonNotes(input), '');
 
   // 各部门
   out.push('## 各部门', '');
+  const deptTotal = (f: typeof prevM, code: string) => (f ? (f.departments.find((e) => e.departmentCode === code)?.figures.totalHandled ?? 0) : undefined);
   const deptRows = input.figures.departments.map((d) => [
     d.departmentCode,
     d.departmentName,
     ...FIGURE_KEYS.map((k) => d.figures[k]),
+    formatChange(d.figures.totalHandled, deptTotal(prevM, d.departmentCode)),
+    formatChange(d.figures.totalHandled, deptTotal(prevY, d.departmentCode)),
   ]);
-  deptRows.push([`**${TOTAL_LABEL}**`, '', ...FIGURE_KEYS.map((k) => `**${input.figures.total[k]}**`)]);
+  deptRows.push([
+    `**${TOTAL_LABEL}**`,
+    '',
+    ...FIGURE_KEYS.map((k) => `**${input.figures.total[k]}**`),
+    formatChange(input.figures.total.totalHandled, prevM?.total.totalHandled),
+    formatChange(input.figures.total.totalHandled, prevY?.total.totalHandled),
+  ]);
   out.push(
     ...table(
-      ['代码', '部门', ...FIGURE_KEYS.map((k) => SHORT_LABELS[k])],
-      ['l', 'l', ...FIGURE_KEYS.map(() => 'r' as const)],
+      ['代码', '部门', ...FIGURE_KEYS.map((k) => SHORT_LABELS[k]), '办理事项环比', '办理事项同比'],
+      ['l', 'l', ...FIGURE_KEYS.map(() => 'r' as const), 'r', 'r'],
       deptRows,
     ),
     '',

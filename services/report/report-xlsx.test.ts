@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { SHEET_NAMES, writeReportXlsx } from './report-xlsx.js';
+import { renderOverviewParagraph } from './paragraph.js';
 import { sampleReportInput } from './test-figures.js';
 
 describe('writeReportXlsx', () => {
@@ -47,6 +48,19 @@ describe('writeReportXlsx', () => {
     expect(s.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
   });
 
+  it('puts the report paragraph and the comparison note on the first sheet', () => {
+    const texts: string[] = [];
+    sheet(SHEET_NAMES.overview).eachRow((r) => texts.push(String(r.getCell(1).value)));
+    expect(texts).toContain(renderOverviewParagraph(sampleReportInput().figures));
+    expect(texts).toContain('环比对比 2025年7月(该月最新快照)。同比对比 2024年8月(该月最新快照)。基数为 0 时记为 —。');
+  });
+
+  it('prints every sheet on A4 at the page width with the header row repeated', () => {
+    for (const s of wb.worksheets) {
+      expect(s.pageSetup).toMatchObject({ paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: '1:1' });
+    }
+  });
+
   it('writes one row per department, frozen header, widths, and a SUM total row', () => {
     const s = sheet(SHEET_NAMES.departments);
     expect(s.getCell('A1').value).toBe('部门代码');
@@ -60,6 +74,9 @@ describe('writeReportXlsx', () => {
     expect(s.getCell('A6').value).toBe('合计');
     expect(s.getCell('C6').value).toEqual({ formula: 'SUM(C2:C5)', result: 52500 });
     expect(s.getCell('J6').value).toEqual({ formula: 'SUM(J2:J5)', result: 4811 });
+    expect(s.getCell('K1').value).toBe('办理事项环比');
+    expect(s.getCell('K6').value).toBeCloseTo(0.05, 10);
+    expect(s.getCell('L6').value).toBe(0);
   });
 
   it('writes the data quality numbers and dead letters by reason and department', () => {
@@ -70,8 +87,12 @@ describe('writeReportXlsx', () => {
     expect(rows).toContainEqual(['丢弃重复', 18321]);
     expect(rows).toContainEqual(['死信', 6]);
     expect(rows).toContainEqual(['迟到事件', 17]);
-    expect(rows).toContainEqual(['MISSING_DELIVERY_METHOD', 'JTYST', '交通运输厅', 2]);
-    expect(rows).toContainEqual(['NOT_AVRO', '—', '(未知部门)', 3]);
+    // Dead letters pivoted: departments down, reasons across, totals both ways.
+    expect(rows).toContainEqual(['死信(条):部门 \\ 原因', 'INVALID_EVENT_TIME', 'MISSING_DELIVERY_METHOD', 'NOT_AVRO', '合计']);
+    expect(rows).toContainEqual(['JTYST 交通运输厅', 0, 2, 0, 2]);
+    expect(rows).toContainEqual(['SCJGJ 省市场监管局', 1, 0, 0, 1]);
+    expect(rows).toContainEqual(['(未知部门)', 0, 0, 3, 3]);
+    expect(rows).toContainEqual(['合计', 1, 2, 3, 6]);
   });
 
   it('writes the restatement sheet only when restated', async () => {

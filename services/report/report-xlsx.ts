@@ -1,13 +1,15 @@
 /**
  * The monthly window report as an Excel workbook, for the people who publish it (they work in Excel).
- * Sheets: 总体, 各部门, 数据质量, and 更正说明 when the version restates an earlier one
- * (docs/report.md). Values are numbers (counts, 万件 with format 0.00, changes as percentages) so
+ * Sheets: 总体 (with the report's paragraph), 各部门, 数据质量 (dead letters as a department × reason
+ * table), and 更正说明 when the version restates an earlier one (docs/report.md). Every sheet prints on
+ * A4 at the page's width, its header row repeated on every page, page numbers as — 3 —. Values are numbers (counts, 万件 with format 0.00, changes as percentages) so
  * that people can compute with them; the 万件 value is rounded half up on integers first.
  */
 import ExcelJS from 'exceljs';
 import { FIGURE_KEYS, FIGURE_LABELS } from '../figures/window-figures.js';
 import { changeRatio, countUnit, wanValue } from './number-format.js';
-import { monthTitle } from './paragraph.js';
+import { monthTitle, renderOverviewParagraph } from './paragraph.js';
+import { comparisonNotes } from './report-markdown.js';
 import type { ReportInput } from './report-input.js';
 import { departmentFindingText } from './report-markdown.js';
 import {
@@ -40,6 +42,22 @@ function styleHeader(sheet: ExcelJS.Worksheet, rowNumber = 1): void {
 
 function freezeHeader(sheet: ExcelJS.Worksheet, columns = 0): void {
   sheet.views = [{ state: 'frozen', xSplit: columns, ySplit: 1 }];
+}
+
+/** A4, as wide as the page allows (any number of pages down), the header row repeated on each page. */
+function printSetup(sheet: ExcelJS.Worksheet, orientation: 'portrait' | 'landscape', titleRow = 1): void {
+  sheet.pageSetup = {
+    ...sheet.pageSetup,
+    paperSize: 9, // A4
+    orientation,
+    fitToPage: true,
+    fitToWidth: 1,
+    fitToHeight: 0,
+    horizontalCentered: true,
+    margins: { left: 0.5, right: 0.5, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 },
+    printTitlesRow: `${titleRow}:${titleRow}`,
+  };
+  sheet.headerFooter = { oddFooter: '&C— &P —' };
 }
 
 function columnLetter(index1: number): string {
@@ -77,8 +95,18 @@ function addOverview(wb: ExcelJS.Workbook, input: ReportInput): void {
   }
   styleHeader(sheet);
   freezeHeader(sheet);
+  printSetup(sheet, 'portrait');
   sheet.addRow([]);
-  sheet.addRow([`政务窗口月报 ${monthTitle(input.month)} · v${input.version} · 快照时间 ${formatCstTime(input.createdAt)}(北京时间)`]);
+  // The report's paragraph under the table, over the table's width, wrapped.
+  const prose = (text: string, height: number) => {
+    const row = sheet.addRow([text]);
+    sheet.mergeCells(row.number, 1, row.number, 6);
+    row.alignment = { wrapText: true, vertical: 'top' };
+    row.height = height;
+  };
+  sheet.addRow([`政务窗口月报 ${monthTitle(input.month)} · v${input.version} · 快照时间 ${formatCstTime(input.createdAt)}(北京时间)`]).font = { bold: true };
+  prose(renderOverviewParagraph(input.figures), 96);
+  prose(comparisonNotes(input).join(''), 32);
   if (input.early) sheet.addRow([`数据未完整(暂定数):本快照在${monthTitle(input.month)}结束前提前生成,将由本月的正式快照取代`]);
   else if (input.provisional) sheet.addRow([`数据未完整(暂定数):快照时仍有 ${input.lag.total} 条事件未处理`]);
 }
@@ -88,10 +116,15 @@ function addDepartments(wb: ExcelJS.Workbook, input: ReportInput): void {
   sheet.columns = [
     { header: '部门代码', key: 'code', width: 10 },
     { header: '部门名称', key: 'name', width: 24 },
-    ...FIGURE_KEYS.map((k) => ({ header: SHORT_LABELS[k], key: k, width: 14, style: { numFmt: COUNT_FORMAT } })),
+    ...FIGURE_KEYS.map((k) => ({ header: SHORT_LABELS[k], key: k, width: 13, style: { numFmt: COUNT_FORMAT } })),
+    { header: '办理事项环比', key: 'mom', width: 13, style: { numFmt: PERCENT_FORMAT } },
+    { header: '办理事项同比', key: 'yoy', width: 13, style: { numFmt: PERCENT_FORMAT } },
   ];
+  const change = (value: number, code: string, base: ReportInput['previousMonth']) =>
+    base ? (changeRatio(value, base.departments.find((e) => e.departmentCode === code)?.figures.totalHandled ?? 0) ?? NO_BASE) : NO_BASE;
   for (const d of input.figures.departments) {
-    sheet.addRow({ code: d.departmentCode, name: d.departmentName, ...d.figures });
+    const handled = d.figures.totalHandled;
+    sheet.addRow({ code: d.departmentCode, name: d.departmentName, ...d.figures, mom: change(handled, d.departmentCode, input.previousMonth), yoy: change(handled, d.departmentCode, input.previousYear) });
   }
   const first = 2;
   const last = 1 + input.figures.departments.length;
@@ -104,10 +137,18 @@ function addDepartments(wb: ExcelJS.Workbook, input: ReportInput): void {
     const rowsSum = sum(input.figures.departments.map((d) => d.figures[k]));
     totals[k] = last >= first && rowsSum === value ? { formula: `SUM(${col}${first}:${col}${last})`, result: value } : value;
   });
+  totals.mom = input.previousMonth ? (changeRatio(input.figures.total.totalHandled, input.previousMonth.total.totalHandled) ?? NO_BASE) : NO_BASE;
+  totals.yoy = input.previousYear ? (changeRatio(input.figures.total.totalHandled, input.previousYear.total.totalHandled) ?? NO_BASE) : NO_BASE;
   const totalRow = sheet.addRow(totals);
   totalRow.font = { bold: true };
   styleHeader(sheet);
   freezeHeader(sheet, 2);
+  printSetup(sheet, 'landscape');
+  sheet.addRow([]);
+  const note = sheet.addRow([`单位:件;电话咨询、现场咨询为人(次)。${comparisonNotes(input).join('')}`]);
+  sheet.mergeCells(note.number, 1, note.number, 4 + FIGURE_KEYS.length);
+  note.alignment = { wrapText: true, vertical: 'top' };
+  note.height = 32;
 }
 
 function addQuality(wb: ExcelJS.Workbook, input: ReportInput): void {
@@ -116,10 +157,8 @@ function addQuality(wb: ExcelJS.Workbook, input: ReportInput): void {
   const names = departmentNames(input);
   const deadLetters = sortedDeadLetters(input);
   sheet.columns = [
-    { header: '项目', key: 'a', width: 26 },
+    { header: '项目', key: 'a', width: 30 },
     { header: '数值', key: 'b', width: 14 },
-    { header: '部门名称', key: 'c', width: 24 },
-    { header: '条数', key: 'd', width: 10 },
   ];
   sheet.addRow(['月份', input.month]);
   sheet.addRow(['版本', input.version]);
@@ -133,17 +172,21 @@ function addQuality(wb: ExcelJS.Workbook, input: ReportInput): void {
   for (const p of [...input.lag.partitions].sort((a, b) => a.partition - b.partition)) {
     sheet.addRow([`滞后 分区 ${p.partition}`, p.lag]);
   }
+  // Dead letters as a cross table: one row per department (unknown last), one column per reason.
   sheet.addRow([]);
-  const dlHeader = sheet.addRow(['死信原因', '部门代码', '部门名称', '条数']);
-  dlHeader.font = { bold: true };
-  for (const d of deadLetters) {
-    sheet.addRow([
-      d.reason,
-      d.departmentCode ?? NO_BASE,
-      d.departmentCode ? (names.get(d.departmentCode) ?? '') : UNKNOWN_DEPARTMENT,
-      d.count,
-    ]);
+  const reasons = [...new Set(deadLetters.map((d) => d.reason))];
+  const departments = [...new Set(deadLetters.map((d) => d.departmentCode))];
+  const pivotHeader = sheet.addRow(['死信(条):部门 \\ 原因', ...reasons, TOTAL_LABEL]);
+  pivotHeader.font = { bold: true };
+  for (const code of departments) {
+    const counts = reasons.map((r) => sum(deadLetters.filter((d) => d.reason === r && d.departmentCode === code).map((d) => d.count)));
+    const label = code === null ? UNKNOWN_DEPARTMENT : `${code} ${names.get(code) ?? ''}`.trim();
+    sheet.addRow([label, ...counts, sum(counts)]);
   }
+  const totalsByReason = reasons.map((r) => sum(deadLetters.filter((d) => d.reason === r).map((d) => d.count)));
+  sheet.addRow([TOTAL_LABEL, ...totalsByReason, sum(totalsByReason)]).font = { bold: true };
+  if (deadLetters.length === 0) sheet.addRow(['本月无死信记录。']);
+  for (let c = 2; c <= reasons.length + 2; c++) sheet.getColumn(c).width = Math.max(sheet.getColumn(c).width ?? 10, 14);
   if (q.restatedMonths?.length) {
     sheet.addRow([]);
     const rHeader = sheet.addRow(['已更正月份', '版本', '', '变化数值个数']);
@@ -157,6 +200,7 @@ function addQuality(wb: ExcelJS.Workbook, input: ReportInput): void {
   }
   styleHeader(sheet);
   freezeHeader(sheet);
+  printSetup(sheet, 'landscape');
 }
 
 function addRestatement(wb: ExcelJS.Workbook, input: ReportInput): void {
@@ -183,6 +227,7 @@ function addRestatement(wb: ExcelJS.Workbook, input: ReportInput): void {
   }
   styleHeader(sheet);
   freezeHeader(sheet);
+  printSetup(sheet, 'landscape');
 }
 
 /** Builds the workbook in memory (the snapshot job may prefer a buffer). */

@@ -157,7 +157,7 @@ describe('snapshotMonth on a tenth of August 2025 (seeded, known truth)', () => 
     it('lists every file of the folder with its size and sha256, and the files are read-only', () => {
       const names = fs.readdirSync(out.folder).filter((n) => n !== 'manifest.json').sort();
       expect(names).toEqual(
-        [...SNAPSHOT_TABLES.map((t) => `${t}.parquet`), 'figures.json', 'report.md', 'report.xlsx', 'snapshot.duckdb'].sort(),
+        [...SNAPSHOT_TABLES.map((t) => `${t}.parquet`), 'figures.json', 'report.html', 'report.md', 'report.xlsx', 'snapshot.duckdb'].sort(),
       );
       expect(manifest.files.map((f) => f.name)).toEqual(names);
       for (const f of manifest.files) {
@@ -233,7 +233,8 @@ describe('snapshotMonth on a tenth of August 2025 (seeded, known truth)', () => 
       const depts = g.truth.figures.departments;
       depts.forEach((d, i) => {
         const row = s.getRow(i + 2).values as unknown[];
-        expect(row.slice(1)).toEqual([d.departmentCode, d.departmentName, ...FIGURE_KEYS.map((k) => d.figures[k])]);
+        // No July snapshot: 办理事项 环比 and 同比 are —.
+        expect(row.slice(1)).toEqual([d.departmentCode, d.departmentName, ...FIGURE_KEYS.map((k) => d.figures[k]), '—', '—']);
       });
       expect(s.getCell(`C${depts.length + 2}`).value).toEqual({ formula: `SUM(C2:C${depts.length + 1})`, result: 5250 });
     });

@@ -1,7 +1,7 @@
 /**
  * The monthly snapshot job: copies month M's deduplicated rows out of the live store into an immutable
  * folder `snapshots/M/vN/` with the figures, the data-quality counts, Parquet copies, report.md,
- * report.xlsx and a manifest. Re-running M writes vN+1 only when the figures changed (a restatement,
+ * report.html, report.xlsx and a manifest. Re-running M writes vN+1 only when the figures changed (a restatement,
  * with its diff) or when vN was provisional and the new one is not; otherwise nothing is written.
  *
  * Consistency: the rows, the quality counts and the covered offsets are read in one DuckDB transaction
@@ -16,7 +16,9 @@ import { readMonthFiguresAndFindings } from '../figures/month-figures.js';
 import { FIGURE_KEYS, FIGURE_LABELS, type Month, type MonthFigures } from '../figures/window-figures.js';
 import { CasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
+import { changeRatio } from '../report/number-format.js';
 import { diffMonthFigures, type DeadLetterCount, type ReportInput, type ReportQuality, type RestatedMonth } from '../report/report-input.js';
+import { renderReportHtml } from '../report/report-html.js';
 import { renderReportMarkdown } from '../report/report-markdown.js';
 import { writeReportXlsx } from '../report/report-xlsx.js';
 import { listPartitions, partitionRows } from '../store/store-schema.js';
@@ -111,11 +113,13 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
   try {
     const dbFile = path.join(tmp, 'snapshot.duckdb');
     const lag = await opts.lag();
-    const copied = await copyMonthOut(month, tmp, opts);
+    const first = listVersions(opts.snapshotsDir, month)[0];
+    const copied = await copyMonthOut(month, tmp, opts, first === undefined ? undefined : parquetFile(versionFolder(opts.snapshotsDir, month, first), 'quality'));
     phase('copy');
     const early = now.getTime() < monthRange(month).endMs;
     const reason = provisionalReason(early, lag, opts.lagThreshold);
-    const { figures, departmentFindings } = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, reason !== null, phase, opts.memoryLimit);
+    const earlier = earlierFigures(opts.snapshotsDir, month);
+    const { figures, departmentFindings } = await finishSnapshotDatabase(dbFile, tmp, month, version, now, lag, reason !== null, earlier, phase, opts.memoryLimit);
     const previousManifest = previous === undefined ? undefined : readManifest(opts.snapshotsDir, month, previous);
     // After an early version (forced before the month ended) the first one taken after the end is the
     // month's regular snapshot: always written, and not a restatement of the early one.
@@ -138,13 +142,15 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
       ...(early ? { early } : {}),
       lag: { total: lag.total ?? 0, partitions: lag.partitions },
       figures,
-      previousMonth: latestFigures(opts.snapshotsDir, addMonths(month, -1)),
-      previousYear: latestFigures(opts.snapshotsDir, addMonths(month, -12)),
+      previousMonth: earlier.previousMonth,
+      previousYear: earlier.previousYear,
+      history: earlier.history,
       quality: { ...copied.quality, restatedMonths: restatedMonths(opts.snapshotsDir, month), departmentFindings },
       restatement: restates ? { previousVersion: previous, diff, ...(settles ? { previousProvisional: true } : {}) } : undefined,
     };
     fs.writeFileSync(path.join(tmp, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
     fs.writeFileSync(path.join(tmp, 'report.md'), renderReportMarkdown(input));
+    fs.writeFileSync(path.join(tmp, 'report.html'), renderReportHtml(input));
     await writeReportXlsx(input, path.join(tmp, 'report.xlsx'));
     phase('report');
 
@@ -222,7 +228,7 @@ const parquetFile = (folder: string, table: string) => path.join(folder, `${tabl
  * them. Sorting 10M milestones (or merely keeping the scan order across the view's partitions) made
  * COPY buffer and spill under the 512MB limit: 24.6 s against 6.1 s unordered for one month's milestones.
  */
-async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptions): Promise<CopiedMonth> {
+async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptions, firstQuality: string | undefined): Promise<CopiedMonth> {
   const conn = await opts.connect();
   const m = sqlString(month);
   const copy = (table: (typeof COPIED_TABLES)[number], select: string, ordered = true) =>
@@ -250,9 +256,23 @@ async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptio
       // Unsorted: with an ORDER BY every partition's hash table stays pinned while the sort fills,
       // and that ran out of memory even at 2GB (10M rows).
       await copy('case_durations', joins.join(' UNION ALL '), false);
+      // 迟到事件 are the month's events read after its first snapshot was taken: events read now less
+      // those read then, per department (the store's own late_events, "arrived in a later month than
+      // its event time", would count a whole backfill of last year as late).
       await copy('quality', `
-        SELECT metric, department_code, reason, sum(n)::BIGINT AS n FROM quality_counts
-        WHERE month = ${m} GROUP BY ALL ORDER BY ALL`);
+        WITH counts AS (
+          SELECT metric, department_code, reason, sum(n)::BIGINT AS n FROM quality_counts
+          WHERE month = ${m} AND metric <> 'late_events' GROUP BY ALL)
+        SELECT * FROM counts
+        ${
+          firstQuality === undefined
+            ? ''
+            : `UNION ALL
+        SELECT 'late_events', c.department_code, '', (c.n - coalesce(f.n, 0))::BIGINT FROM counts c
+        LEFT JOIN (SELECT department_code, sum(n) AS n FROM read_parquet(${sqlString(firstQuality)}) WHERE metric = 'events_read' GROUP BY ALL) f USING (department_code)
+        WHERE c.metric = 'events_read' AND c.n > coalesce(f.n, 0)`
+        }
+        ORDER BY ALL`);
       await copy('dead_letters', `
         SELECT reason, nullif(department_code, '') AS department_code, sum(n)::BIGINT AS count FROM quality_counts
         WHERE month = ${m} AND metric = 'dead_letter' GROUP BY ALL ORDER BY ALL`);
@@ -304,6 +324,7 @@ async function finishSnapshotDatabase(
   now: Date,
   lag: LagReading,
   provisional: boolean,
+  earlier: EarlierFigures,
   phase: (name: string) => void = () => undefined,
   memoryLimit = '512MB',
 ): Promise<{ figures: MonthFigures; departmentFindings: DepartmentFinding[] }> {
@@ -326,12 +347,27 @@ async function finishSnapshotDatabase(
     }
     phase('load');
     const { figures, departmentFindings } = await readMonthFiguresAndFindings(conn, month);
-    await conn.run(`CREATE TABLE figures_total (figure VARCHAR, label_zh VARCHAR, unit VARCHAR, value BIGINT)`);
-    await conn.run(`CREATE TABLE figures_by_department (department_code VARCHAR, department_name VARCHAR, figure VARCHAR, label_zh VARCHAR, value BIGINT)`);
-    const totalRows = FIGURE_KEYS.map((k) => `(${sqlString(k)}, ${sqlString(FIGURE_LABELS[k].zh)}, ${sqlString(FIGURE_LABELS[k].unit)}, ${figures.total[k]})`);
+    // 环比 / 同比 against the earlier months' latest snapshots: the earlier value (NULL without a snapshot
+    // of that month) and the change as a ratio rounded to 0.1% as the report writes it (NULL without a base).
+    const COMPARED = `value_previous_month BIGINT, change_month_on_month DOUBLE, value_previous_year BIGINT, change_year_on_year DOUBLE`;
+    const compared = (value: number, pick: (f: MonthFigures) => number | undefined) =>
+      [earlier.previousMonth, earlier.previousYear]
+        .flatMap((f) => {
+          const base = f === undefined ? undefined : (pick(f) ?? 0);
+          return [base ?? 'NULL', changeRatio(value, base) ?? 'NULL'];
+        })
+        .join(', ');
+    await conn.run(`CREATE TABLE figures_total (figure VARCHAR, label_zh VARCHAR, unit VARCHAR, value BIGINT, ${COMPARED})`);
+    await conn.run(`CREATE TABLE figures_by_department (department_code VARCHAR, department_name VARCHAR, figure VARCHAR, label_zh VARCHAR, value BIGINT, ${COMPARED})`);
+    const totalRows = FIGURE_KEYS.map(
+      (k) => `(${sqlString(k)}, ${sqlString(FIGURE_LABELS[k].zh)}, ${sqlString(FIGURE_LABELS[k].unit)}, ${figures.total[k]}, ${compared(figures.total[k], (f) => f.total[k])})`,
+    );
     await conn.run(`INSERT INTO figures_total VALUES ${totalRows.join(', ')}`);
     const deptRows = figures.departments.flatMap((d) =>
-      FIGURE_KEYS.map((k) => `(${sqlString(d.departmentCode)}, ${sqlString(d.departmentName)}, ${sqlString(k)}, ${sqlString(FIGURE_LABELS[k].zh)}, ${d.figures[k]})`),
+      FIGURE_KEYS.map(
+        (k) =>
+          `(${sqlString(d.departmentCode)}, ${sqlString(d.departmentName)}, ${sqlString(k)}, ${sqlString(FIGURE_LABELS[k].zh)}, ${d.figures[k]}, ${compared(d.figures[k], (f) => f.departments.find((e) => e.departmentCode === d.departmentCode)?.figures[k])})`,
+      ),
     );
     if (deptRows.length > 0) await conn.run(`INSERT INTO figures_by_department VALUES ${deptRows.join(', ')}`);
     await conn.run(`
@@ -351,6 +387,23 @@ async function finishSnapshotDatabase(
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+interface EarlierFigures {
+  previousMonth?: MonthFigures;
+  previousYear?: MonthFigures;
+  /** The latest figures of the eleven months before, oldest first, where they have a snapshot. */
+  history: MonthFigures[];
+}
+
+/** The earlier months' latest snapshots that the report compares with (环比, 同比, the twelve-month charts). */
+function earlierFigures(snapshotsDir: string, month: Month): EarlierFigures {
+  const history: MonthFigures[] = [];
+  for (let back = 11; back >= 1; back--) {
+    const f = latestFigures(snapshotsDir, addMonths(month, -back));
+    if (f) history.push(f);
+  }
+  return { previousMonth: latestFigures(snapshotsDir, addMonths(month, -1)), previousYear: latestFigures(snapshotsDir, addMonths(month, -12)), history };
 }
 
 /** Earlier months (up to three back) whose figures were restated, for the data-quality section. */

@@ -20,18 +20,29 @@ const csvCell = (v: Json | undefined) => {
 const width = (s: string) => [...s].reduce((n, ch) => n + (/[\u1100-\uffef]/.test(ch) ? 2 : 1), 0);
 const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - width(s)));
 
+/** One error listener per stream, however many queries write to it (the prompt's stdout). */
+const streams = new WeakMap<Writable, { closed: boolean; failed?: Error }>();
+
+function streamState(out: Writable): { closed: boolean; failed?: Error } {
+  let state = streams.get(out);
+  if (state === undefined) {
+    const s: { closed: boolean; failed?: Error } = { closed: false };
+    // A reader that went away (`casepipe query … | head`) ends the output; any other error fails it.
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') s.closed = true;
+      else s.failed = err;
+    });
+    streams.set(out, (state = s));
+  }
+  return state;
+}
+
 /** A sink that writes `format` to `out`, waiting for it to drain; stops when `out` is closed (EPIPE). */
 export function queryOutput(format: QueryFormat, out: Writable): QuerySink {
-  // A reader that went away (`casepipe query … | head`) ends the output; any other error fails it.
-  let closed = false;
-  let failed: Error | undefined;
-  out.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') closed = true;
-    else failed = err;
-  });
+  const state = streamState(out);
   const write = async (text: string): Promise<boolean> => {
-    if (failed) throw failed;
-    if (closed) return false;
+    if (state.failed) throw state.failed;
+    if (state.closed) return false;
     if (!out.write(text)) {
       await new Promise<void>((resolve) => {
         const done = () => {
@@ -43,8 +54,8 @@ export function queryOutput(format: QueryFormat, out: Writable): QuerySink {
         out.on('close', done);
       });
     }
-    if (failed) throw failed;
-    return !closed;
+    if (state.failed) throw state.failed;
+    return !state.closed;
   };
 
   let columns: string[] = [];

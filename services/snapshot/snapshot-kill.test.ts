@@ -40,7 +40,7 @@ describe('a snapshot killed before it is published', () => {
     // It died after writing everything: the leftover is complete, it just was never published.
     const leftover = path.join(ms.snapshotsDir, MONTH, entries[0]);
     expect(fs.readdirSync(leftover).sort()).toEqual(
-      [...SNAPSHOT_TABLES.map((t) => `${t}.parquet`), 'figures.json', 'manifest.json', 'report.md', 'report.xlsx', 'snapshot.duckdb'].sort(),
+      [...SNAPSHOT_TABLES.map((t) => `${t}.parquet`), 'figures.json', 'manifest.json', 'report.html', 'report.md', 'report.xlsx', 'snapshot.duckdb'].sort(),
     );
 
     await ms.reopenStore();

@@ -9,7 +9,10 @@
  * - a timeout interrupts the query;
  * - the result streams chunk by chunk (≤ 2048 rows) to the sink, so the whole result never sits in
  *   the Node heap;
- * - exactly one statement runs: a string with several is refused before any of them runs.
+ * - exactly one statement runs: a string with several is refused before any of them runs;
+ * - COPY, EXPORT, ATTACH, DETACH and LOAD are refused before they run (./cross-month-views.ts says why);
+ * - BIGINT and DECIMAL values come out as numbers where that is exact (./query-rows.ts).
+ * The source is one snapshot file, or several months side by side (./cross-month-views.ts).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -18,7 +21,9 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBExtractedStatements, 
 import type { Month } from '../figures/window-figures.js';
 import type { Config } from '../platform/config.js';
 import { CasepipeError, isCasepipeError } from '../platform/errors.js';
-import { latestVersion, versionFolder } from './snapshot-folder.js';
+import { openMonthsSideBySide, refuseFileStatement, type MonthSnapshot } from './cross-month-views.js';
+import { numberConverter } from './query-rows.js';
+import { latestVersion, listVersions, versionFolder } from './snapshot-folder.js';
 import { assertSnapshotFileIntact } from './snapshot-verify.js';
 
 export interface QueryLimits {
@@ -42,7 +47,9 @@ export function snapshotDatabase(snapshotsDir: string, month: Month, version?: n
   const v = version ?? latestVersion(snapshotsDir, month);
   if (v === undefined) throw new CasepipeError('SNAPSHOT_NOT_FOUND', `no snapshot of ${month} in ${snapshotsDir}; run \`casepipe snapshot --month ${month}\` first`);
   const file = path.join(versionFolder(snapshotsDir, month, v), 'snapshot.duckdb');
-  if (!fs.existsSync(file)) throw new CasepipeError('SNAPSHOT_NOT_FOUND', `no version ${v} of ${month} (${file})`);
+  if (!fs.existsSync(file)) {
+    throw new CasepipeError('SNAPSHOT_NOT_FOUND', `no version ${v} of ${month} (${file}); ${month} has ${listVersions(snapshotsDir, month).map((n) => `v${n}`).join(', ')}`);
+  }
   return { file, version: v };
 }
 
@@ -55,10 +62,10 @@ export function queryLimits(config: Config, timeoutSeconds = DEFAULT_QUERY_TIMEO
 }
 
 /** The whole result as row objects, for small answers the code itself asks for (the demo's). */
-export async function queryRows(file: string, sql: string, limits: QueryLimits): Promise<Record<string, Json>[]> {
+export async function queryRows(source: string | MonthSnapshot[], sql: string, limits: QueryLimits): Promise<Record<string, Json>[]> {
   const rows: Record<string, Json>[] = [];
   let columns: string[] = [];
-  await querySnapshot(file, sql, limits, {
+  await querySnapshot(source, sql, limits, {
     start: (names) => void (columns = names),
     rows: (chunk) => rows.push(...chunk.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])))) >= 0,
     end: () => undefined,
@@ -66,23 +73,22 @@ export async function queryRows(file: string, sql: string, limits: QueryLimits):
   return rows;
 }
 
-/** Runs one SQL statement on the snapshot and streams its rows to `sink`; resolves to the row count. */
-export async function querySnapshot(file: string, sql: string, limits: QueryLimits, sink: QuerySink): Promise<number> {
+/** Runs one SQL statement on the snapshot(s) and streams its rows to `sink`; resolves to the row count. */
+export async function querySnapshot(source: string | MonthSnapshot[], sql: string, limits: QueryLimits, sink: QuerySink): Promise<number> {
+  const files = typeof source === 'string' ? [source] : source.map((s) => s.file);
+  for (const file of files) await assertSnapshotFileIntact(file);
   const spill = spillFolder(limits.spillRoot);
   let instance: DuckDBInstance | undefined;
   let conn: DuckDBConnection | undefined;
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
-  await assertSnapshotFileIntact(file);
   try {
-    instance = await DuckDBInstance.create(file, {
-      access_mode: 'READ_ONLY',
-      // In this order: temp_directory cannot be set once external access is off, nothing once locked.
-      temp_directory: spill,
-      memory_limit: limits.memoryLimit,
-      enable_external_access: 'false',
-      lock_configuration: 'true',
-    });
+    // In this order: temp_directory cannot be set once external access is off, nothing once locked.
+    const settings = { temp_directory: spill, memory_limit: limits.memoryLimit };
+    instance =
+      typeof source === 'string'
+        ? await DuckDBInstance.create(source, { access_mode: 'READ_ONLY', ...settings, enable_external_access: 'false', lock_configuration: 'true' })
+        : await openMonthsSideBySide(source, settings);
     conn = await instance.connect();
     const c = conn;
     timer = setTimeout(() => {
@@ -90,11 +96,14 @@ export async function querySnapshot(file: string, sql: string, limits: QueryLimi
       c.interrupt();
     }, limits.timeoutMs);
     const statement = await (await oneStatement(conn, sql)).prepare(0);
+    refuseFileStatement(statement.statementType);
     const result = await statement.stream();
     await sink.start(result.deduplicatedColumnNames());
+    const withNumbers = numberConverter(result.columnTypes());
     let count = 0;
     for await (const rows of result.yieldRowsJson()) {
       count += rows.length;
+      withNumbers(rows);
       if (!(await sink.rows(rows))) return count;
     }
     await sink.end();

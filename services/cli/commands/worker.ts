@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { FIGURE_KEYS, FIGURE_LABELS, type MonthFigures } from '../../figures/window-figures.js';
+import { SHORT_LABELS } from '../../report/report-labels.js';
 import { runWorkerUntilSignalled } from '../../worker/worker-process.js';
 import { monthOption, readLiveStore } from '../live-store-access.js';
 import type { CliContext } from '../context.js';
@@ -28,12 +29,16 @@ export function liveFigures(ctx: CliContext, month: string): Promise<MonthFigure
   return readLiveStore(ctx, { route: `/figures?month=${month}`, method: 'GET', timeoutMs: 30_000, failure: 'STORE_FAILED' }, (store) => store.figures(month));
 }
 
+const FIGURE_COLUMN = 14;
+
 export function formatFigures(f: MonthFigures): string {
   const lines = [`${f.month}`];
   for (const k of FIGURE_KEYS) lines.push(`  ${FIGURE_LABELS[k].zh.padEnd(14, '　')} ${String(f.total[k]).padStart(9)}  ${k}`);
-  lines.push('', `  ${'department'.padEnd(10)} ${FIGURE_KEYS.map((k) => k.slice(0, 10).padStart(11)).join('')}`);
+  // Column headers are the report's short labels (two terminal columns per Chinese character).
+  const header = FIGURE_KEYS.map((k) => ' '.repeat(FIGURE_COLUMN - 2 * SHORT_LABELS[k].length) + SHORT_LABELS[k]).join('');
+  lines.push('', `  ${'部门'.padEnd(8)} ${header}`);
   for (const d of f.departments) {
-    lines.push(`  ${d.departmentCode.padEnd(10)} ${FIGURE_KEYS.map((k) => String(d.figures[k]).padStart(11)).join('')}  ${d.departmentName}`);
+    lines.push(`  ${d.departmentCode.padEnd(10)} ${FIGURE_KEYS.map((k) => String(d.figures[k]).padStart(FIGURE_COLUMN)).join('')}  ${d.departmentName}`);
   }
   return lines.join('\n');
 }
