@@ -1,5 +1,5 @@
 /**
- * A plain in-memory reference implementation of the counting rules in ../../shared/DOMAIN.md, for
+ * A plain in-memory reference implementation of the counting rules in docs/counting.md, for
  * tests: whatever the stream worker and the store do, their figures for a month must equal these.
  *
  * - Milestones (RECEIVED, COMPLETED, DELIVERED) are keyed by (caseId, kind); consultations by

@@ -1,5 +1,5 @@
 /**
- * Section 一 of the published August 2025 window report (../shared/reference/window-monthly-report-2025-08.md)
+ * Section 一 of the published August 2025 window report (政务窗口月报 第8期, 2025年9月26日)
  * as counts: what the demo generator aims at and the report tests render. 5.25 万件 = 52,500, and so on.
  */
 import type { WindowFigures } from './window-figures.js';

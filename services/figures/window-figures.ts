@@ -1,5 +1,5 @@
 /**
- * The eight figures of the window report's section 一 (../shared/DOMAIN.md), in the report's order.
+ * The eight figures of the window report's section 一 (docs/counting.md), in the report's order.
  * totalHandled = fullOnlineReceived + windowReceived.
  */
 export const FIGURE_KEYS = [

@@ -1,5 +1,5 @@
 /**
- * How the window report writes numbers (../../shared/DOMAIN.md "How the report writes numbers").
+ * How the window report writes numbers (docs/counting.md "How the report writes numbers").
  *
  * Case figures are written in 万件 (10,000 cases) with two decimals, rounded half up. The rounding is
  * done on integers (a count of cases is an integer, 1 hundredth of 万件 = 100 cases), so there is no

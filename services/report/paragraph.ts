@@ -1,6 +1,6 @@
 /**
  * Section 一 of the window report: one sentence in the publisher's wording
- * (../../shared/DOMAIN.md, ../../shared/reference/window-monthly-report-2025-08.md). ASCII commas,
+ * (docs/counting.md, as the published August 2025 report writes it). ASCII commas,
  * semicolons and parentheses exactly as DOMAIN.md writes them; numbers per ./number-format.ts.
  */
 import { parseMonth } from '../contract/month.js';

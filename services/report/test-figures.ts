@@ -1,4 +1,4 @@
-/** August 2025 as published (shared/reference/window-monthly-report-2025-08.md), for the report's tests. */
+/** August 2025 as published (the published 政务窗口月报 第8期), for the report's tests. */
 import type { MonthFigures, WindowFigures } from '../figures/window-figures.js';
 import type { ReportInput } from './report-input.js';
 import { AUGUST_2025_PUBLISHED } from '../figures/reference-2025-08.js';
