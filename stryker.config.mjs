@@ -18,10 +18,10 @@ export default {
       // Stryker resolves the environment itself, without jest's <rootDir>.
       testEnvironment: fileURLToPath(new URL('./tests/fixtures/time-zone-environment.cjs', import.meta.url)),
       testMatch: [
-        '<rootDir>/services/contract/{validate,month,time-zone}.test.ts',
+        '<rootDir>/services/contract/{validate,validate-limits,month}.test.ts',
         '<rootDir>/services/report/{number-format,paragraph,report-labels}.test.ts',
         '<rootDir>/services/figures/*.test.ts',
-        '<rootDir>/services/snapshot/schedule.test.ts',
+        '<rootDir>/services/snapshot/{schedule,schedule-core}.test.ts',
         '<rootDir>/services/worker/batch-plan.test.ts',
       ],
     },
