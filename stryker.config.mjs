@@ -1,8 +1,36 @@
 // Mutation testing (`npm run test:mutation`, not part of `npm test`): StrykerJS changes one thing at a
 // time in the modules whose bugs would change a published number or let personal data through, and
 // checks that a unit test fails. Scores per module: README "Tests".
+//
+// `MUTATION_SCOPE=contract|report|schedule|worker npm run test:mutation` mutates one group with only
+// its own tests, which is much faster: a mutant of a module-level constant ("static") reloads every
+// test file the run includes.
 import { fileURLToPath } from 'node:url';
 import { unitProject } from './jest.config.js';
+
+const SCOPES = {
+  contract: {
+    mutate: ['services/contract/validate.ts', 'services/contract/month.ts'],
+    tests: ['services/contract/{validate,validate-limits,month}.test.ts'],
+  },
+  report: {
+    mutate: ['services/report/number-format.ts', 'services/figures/window-figures.ts', 'services/report/report-labels.ts'],
+    tests: ['services/report/{number-format,paragraph,report-labels}.test.ts', 'services/figures/window-figures.test.ts'],
+  },
+  schedule: {
+    // The schedule's pure core: options, due times and dueSnapshotJobs (not the croner/p-queue shell).
+    mutate: ['services/snapshot/schedule.ts:1-129'],
+    tests: ['services/snapshot/{schedule,schedule-core}.test.ts'],
+  },
+  worker: {
+    mutate: ['services/worker/batch-plan.ts'],
+    tests: ['services/worker/batch-plan.test.ts'],
+  },
+};
+const scope = process.env.MUTATION_SCOPE;
+if (scope !== undefined && !(scope in SCOPES)) throw new Error(`MUTATION_SCOPE must be one of ${Object.keys(SCOPES).join(', ')}`);
+const chosen = scope ? [SCOPES[scope]] : Object.values(SCOPES);
+const name = scope ?? 'all';
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -12,42 +40,28 @@ export default {
   testRunnerNodeArgs: ['--experimental-vm-modules'],
   jest: {
     projectType: 'custom',
-    // The unit project only (no broker), and only the tests of the mutated modules, so a run stays short.
+    // The unit project only (no broker), and only the tests of the mutated modules.
     config: {
       ...unitProject,
       // Stryker resolves the environment itself, without jest's <rootDir>.
       testEnvironment: fileURLToPath(new URL('./tests/fixtures/time-zone-environment.cjs', import.meta.url)),
-      testMatch: [
-        '<rootDir>/services/contract/{validate,validate-limits,month}.test.ts',
-        '<rootDir>/services/report/{number-format,paragraph,report-labels}.test.ts',
-        '<rootDir>/services/figures/*.test.ts',
-        '<rootDir>/services/snapshot/{schedule,schedule-core}.test.ts',
-        '<rootDir>/services/worker/batch-plan.test.ts',
-      ],
+      testMatch: chosen.flatMap((s) => s.tests.map((t) => `<rootDir>/${t}`)),
     },
     enableFindRelatedTests: false,
   },
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.json',
-  mutate: [
-    'services/contract/validate.ts',
-    'services/contract/month.ts',
-    'services/report/number-format.ts',
-    'services/figures/window-figures.ts',
-    'services/report/report-labels.ts',
-    // The schedule's pure core: options, due times and dueSnapshotJobs (not the croner/p-queue shell).
-    'services/snapshot/schedule.ts:1-129',
-    'services/worker/batch-plan.ts',
-  ],
+  mutate: chosen.flatMap((s) => s.mutate),
   coverageAnalysis: 'perTest',
+  // The machine is shared: one test runner.
   concurrency: 1,
   timeoutMS: 5000,
   reporters: ['clear-text', 'progress', 'html', 'json'],
-  htmlReporter: { fileName: '.data/mutation/index.html' },
-  jsonReporter: { fileName: '.data/mutation/mutation.json' },
+  htmlReporter: { fileName: `.data/mutation/${name}.html` },
+  jsonReporter: { fileName: `.data/mutation/${name}.json` },
   // The sandbox copy leaves out local data (broker jars, stores, snapshots).
   ignorePatterns: ['/.data', '/coverage', '/infra/kafka/target'],
-  tempDirName: '.data/stryker-tmp',
+  tempDirName: `.data/stryker-tmp-${name}`,
   cleanTempDir: 'always',
   thresholds: { high: 90, low: 85, break: 85 },
 };
