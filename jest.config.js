@@ -9,10 +9,20 @@ const common = {
 };
 
 /** @type {import('jest').Config} */
+export const unitProject = {
+  ...common,
+  displayName: 'unit',
+  testMatch: ['<rootDir>/services/**/*.test.ts'],
+  testEnvironment: '<rootDir>/tests/fixtures/time-zone-environment.cjs',
+  testEnvironmentOptions: { timezone: 'America/Los_Angeles' },
+};
+
+/** @type {import('jest').Config} */
 export default {
   projects: [
-    // Fast tests beside the code: no broker, no database server.
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/services/**/*.test.ts'] },
+    // Fast tests beside the code: no broker, no database server. They run in a zone that is neither
+    // UTC nor China Standard Time, with daylight saving time, so code that uses local time fails.
+    unitProject,
     // Integration and end-to-end tests: a real Kafka broker (one per test run) and real databases.
     {
       ...common,

@@ -12,7 +12,12 @@
  *   `comprehensive-window`, channel COMPREHENSIVE_WINDOW); the department system often reports the
  *   same reception later as DEPARTMENT_WINDOW, a cross-system duplicate that must lose.
  *   ZHCK (综合窗口 itself) owns the hall's cross-department 一件事 cases;
- * - DEPARTMENT_WINDOW cases and ELECTRONIC deliveries exist and count in no figure.
+ * - DEPARTMENT_WINDOW cases, ELECTRONIC deliveries and the OTHER channel and delivery method exist
+ *   and count in no figure;
+ * - one counted case carries values exactly at the contract's limits (services/contract/validate.ts),
+ *   and malformed records include each of those values one past its limit;
+ * - with boundary events, two consultations first arrive stamped in M+1 and are corrected by a late,
+ *   earlier copy stamped in M, which arrives last: they move from M+1 to M and count in M.
  * Nothing here reads Math.random, the clock or the machine's TZ.
  */
 import type { CaseEvent, Channel, DeliveryMethod, EventKind } from '../contract/case-event.js';
@@ -63,6 +68,15 @@ export const MALFORMED_KINDS = [
   'MISSING_DELIVERY_METHOD',
   'INVALID_CHANNEL_FOR_KIND',
   'UNKNOWN_KIND',
+  // One past a limit of services/contract/validate.ts.
+  'CASE_ID_TOO_LONG',
+  'EVENT_ID_TOO_LONG',
+  'ITEM_CODE_TOO_LONG',
+  'SOURCE_SYSTEM_TOO_LONG',
+  'SOURCE_RECORD_ID_TOO_LONG',
+  'TOO_MANY_ATTRIBUTES',
+  'ATTRIBUTE_NAME_TOO_LONG',
+  'ATTRIBUTE_VALUE_TOO_LONG',
 ] as const;
 export type MalformedKind = (typeof MALFORMED_KINDS)[number];
 
@@ -76,7 +90,38 @@ export const MALFORMED_REASON: Record<MalformedKind, ErrorCode> = {
   MISSING_DELIVERY_METHOD: 'MISSING_DELIVERY_METHOD',
   INVALID_CHANNEL_FOR_KIND: 'INVALID_CHANNEL_FOR_KIND',
   UNKNOWN_KIND: 'UNKNOWN_KIND',
+  CASE_ID_TOO_LONG: 'INVALID_CASE_ID',
+  EVENT_ID_TOO_LONG: 'INVALID_EVENT_ID',
+  ITEM_CODE_TOO_LONG: 'INVALID_FIELD',
+  SOURCE_SYSTEM_TOO_LONG: 'INVALID_FIELD',
+  SOURCE_RECORD_ID_TOO_LONG: 'INVALID_FIELD',
+  TOO_MANY_ATTRIBUTES: 'INVALID_FIELD',
+  ATTRIBUTE_NAME_TOO_LONG: 'INVALID_FIELD',
+  ATTRIBUTE_VALUE_TOO_LONG: 'INVALID_FIELD',
 };
+
+/**
+ * The contract's length limits, written out (not imported from validate.ts, so that a changed limit
+ * fails the generator's test instead of moving the generated values with it).
+ */
+export const CONTRACT_LIMITS = {
+  caseId: 128,
+  eventId: 128,
+  itemCode: 128,
+  sourceSystem: 64,
+  sourceRecordId: 256,
+  attributeCount: 32,
+  attributeKey: 64,
+  attributeValue: 512,
+} as const;
+
+/** `count` attributes (at least 2), one of them a note of `valueLength` characters, one named with `keyLength` characters (from 3). */
+function attributesOf(count: number, keyLength: number, valueLength: number): Record<string, string> {
+  const attrs: Record<string, string> = { 办件类型: '承诺件', 备注: '申请材料齐全,当场受理。'.repeat(Math.ceil(valueLength / 12)).slice(0, valueLength) };
+  if (count > 2) attrs['k'.repeat(keyLength)] = 'v';
+  for (let i = Object.keys(attrs).length; i < count; i++) attrs[`属性${i}`] = String(i);
+  return attrs;
+}
 
 /**
  * A record the publisher (which owns the codec) turns into bad bytes:
@@ -84,8 +129,9 @@ export const MALFORMED_REASON: Record<MalformedKind, ErrorCode> = {
  * - TRUNCATED: encode `event`, then cut the bytes short;
  * - UNKNOWN_SCHEMA: encode `event` under a schema fingerprint nobody registered;
  * - EMPTY_VALUE: an empty value (no `event`);
- * - INVALID_EVENT_TIME, MISSING_DELIVERY_METHOD, INVALID_CHANNEL_FOR_KIND, UNKNOWN_KIND: encode
- *   `event` as it is; it decodes but breaks a rule of services/contract/validate.ts.
+ * - INVALID_EVENT_TIME, MISSING_DELIVERY_METHOD, INVALID_CHANNEL_FOR_KIND, UNKNOWN_KIND and the
+ *   `…_TOO_LONG` / TOO_MANY_ATTRIBUTES kinds: encode `event` as it is; it decodes but breaks a rule of
+ *   services/contract/validate.ts.
  */
 export interface MalformedRecord {
   /** The Kafka key (a case id). */
@@ -143,6 +189,8 @@ const DAY = 24 * HOUR;
 
 interface PlannedCase {
   caseId: string;
+  /** What event ids start with (default the case id; shorter when the case id is at its limit). */
+  eventIdStem?: string;
   dept: Department;
   itemCode: string;
   caseType: string;
@@ -243,7 +291,7 @@ class MonthBuilder {
     sourceSystem = c.dept.sourceSystem,
   ): CaseEvent {
     const e: CaseEvent = {
-      eventId: `${c.caseId}-${kind[0]}0`,
+      eventId: `${c.eventIdStem ?? c.caseId}-${kind[0]}0`,
       kind,
       caseId: c.caseId,
       departmentCode: c.dept.code,
@@ -261,7 +309,7 @@ class MonthBuilder {
     return e;
   }
 
-  consultation(dept: Department, recordId: string, channel: 'PHONE' | 'ONSITE', time: number, counts: boolean): CaseEvent {
+  consultation(dept: Department, recordId: string, channel: 'PHONE' | 'ONSITE' | 'OTHER', time: number, counts: boolean): CaseEvent {
     const e: CaseEvent = {
       eventId: `${dept.code}-${recordId}-Q0`,
       kind: 'CONSULTED',
@@ -277,7 +325,10 @@ class MonthBuilder {
       attributes: {},
     };
     this.originals.push(e);
-    if (counts) this.tally.add(dept.code, dept.name, channel === 'PHONE' ? 'phoneConsultations' : 'onsiteConsultations');
+    if (counts) {
+      if (channel === 'OTHER') throw new Error('an OTHER consultation counts in no figure');
+      this.tally.add(dept.code, dept.name, channel === 'PHONE' ? 'phoneConsultations' : 'onsiteConsultations');
+    }
     return e;
   }
 
@@ -321,6 +372,24 @@ function resolveOptions(o: GenerateMonthOptions) {
   return { targets, resendRate, malformedRate, previous, boundaryEvents: o.boundaryEvents ?? true };
 }
 
+/**
+ * A full-online case received and completed in M whose values sit exactly at the contract's limits:
+ * case id, event id and item code of 128 characters, a 64-character source system, a 256-character
+ * source record id, and 32 attributes with a 64-character name and a 512-character value. It counts
+ * like any other; its events are never re-sent (a copy's id would pass the limit).
+ */
+function atTheLimits(b: MonthBuilder, c: PlannedCase, tr: number, tc: number): void {
+  c.caseId = c.caseId.padEnd(CONTRACT_LIMITS.caseId, '0');
+  c.eventIdStem = c.caseId.slice(0, CONTRACT_LIMITS.eventId - 3);
+  c.itemCode = `${c.itemCode}-`.padEnd(CONTRACT_LIMITS.itemCode, 'X');
+  const system = `${c.dept.sourceSystem}-`.padEnd(CONTRACT_LIMITS.sourceSystem, 'x');
+  for (const [kind, t, figure] of [['RECEIVED', tr, 'fullOnlineReceived'], ['COMPLETED', tc, 'fullOnlineCompleted']] as const) {
+    const e = b.milestone(c, kind, 'FULL_ONLINE', t, figure, null, system);
+    e.sourceRecordId = e.sourceRecordId.padEnd(CONTRACT_LIMITS.sourceRecordId, '0');
+    e.attributes = attributesOf(CONTRACT_LIMITS.attributeCount, CONTRACT_LIMITS.attributeKey, CONTRACT_LIMITS.attributeValue);
+  }
+}
+
 export function generateMonth(options: GenerateMonthOptions): GeneratedMonth {
   const { targets, resendRate, malformedRate, previous, boundaryEvents } = resolveOptions(options);
   const month = options.month;
@@ -351,6 +420,10 @@ export function generateMonth(options: GenerateMonthOptions): GeneratedMonth {
       const tr = b.time(start, end - HOUR);
       const tc = b.time(tr + MINUTE, Math.min(tr + 15 * DAY, end));
       const c = b.newCase(dept, tr);
+      if (i === 0) {
+        atTheLimits(b, c, tr, tc);
+        return;
+      }
       b.milestone(c, 'RECEIVED', 'FULL_ONLINE', tr, 'fullOnlineReceived');
       b.milestone(c, 'COMPLETED', 'FULL_ONLINE', tc, 'fullOnlineCompleted');
       deliverable.push([c, tc, 'FULL_ONLINE']);
@@ -406,15 +479,18 @@ export function generateMonth(options: GenerateMonthOptions): GeneratedMonth {
     }
   }
 
-  // D. Department-window cases: received and completed in M, counted in no figure.
-  for (let k = Math.round(targets.fullOnlineReceived * 0.06); k > 0; k--) {
+  // D. Department-window cases, and a few by an OTHER channel (a self-service terminal): received
+  // and completed in M, counted in no figure.
+  const departmentWindowCases = Math.round(targets.fullOnlineReceived * 0.06);
+  for (let k = departmentWindowCases + Math.round(departmentWindowCases * 0.1); k > 0; k--) {
+    const channel: Channel = k > departmentWindowCases ? 'OTHER' : 'DEPARTMENT_WINDOW';
     const dept = b.weightedDepartment();
     const tr = b.time(start, end - HOUR);
     const tc = b.time(tr + MINUTE, end);
     const c = b.newCase(dept, tr);
-    b.milestone(c, 'RECEIVED', 'DEPARTMENT_WINDOW', tr, null);
-    b.milestone(c, 'COMPLETED', 'DEPARTMENT_WINDOW', tc, null);
-    deliverable.push([c, tc, 'DEPARTMENT_WINDOW']);
+    b.milestone(c, 'RECEIVED', channel, tr, null);
+    b.milestone(c, 'COMPLETED', channel, tc, null);
+    deliverable.push([c, tc, channel]);
   }
 
   // E. Deliveries in M: window pickups, mail (counted) and electronic (not), each to a distinct
@@ -426,6 +502,7 @@ export function generateMonth(options: GenerateMonthOptions): GeneratedMonth {
   for (let k = 0; k < targets.windowDelivered; k++) deliveries.push(['WINDOW_PICKUP', 'windowDelivered']);
   for (let k = 0; k < targets.mailed; k++) deliveries.push(['MAIL', 'mailed']);
   for (let k = 0; k < electronic; k++) deliveries.push(['ELECTRONIC', null]);
+  for (let k = Math.round(electronic * 0.1); k > 0; k--) deliveries.push(['OTHER', null]);
   for (const [method, counts] of deliveries) {
     while (next < deliverable.length && deliverable[next][1] >= end - MINUTE) next++;
     if (next < deliverable.length) {
@@ -441,19 +518,40 @@ export function generateMonth(options: GenerateMonthOptions): GeneratedMonth {
   // F. Consultations: the phone line all at the desk; on-site 60% at the desk, the rest at the
   // departments' windows, whose logs number records per department (so record ids repeat across
   // departments and each still counts: the key is (department, record id)).
+  // With boundary events, the last phone call and one department's first on-site consultation are
+  // first reported stamped 00:05 on day 1 of M+1 (a copy that loses), then corrected by their right
+  // record, stamped 23:50 on the last day of M, which arrives after everything else: they move to M.
+  const lateArrivals: CaseEvent[] = [];
+  const moveToM = (e: CaseEvent) => {
+    b.originals.splice(b.originals.indexOf(e), 1);
+    lateArrivals.push(e);
+    extraCopies.push(resent(e, 'm', end + 5 * MINUTE));
+  };
   const phonePins = boundaryEvents ? [start + 5 * MINUTE, end - MINUTE].slice(0, targets.phoneConsultations) : [];
+  const movedPhone = boundaryEvents && targets.phoneConsultations > phonePins.length ? targets.phoneConsultations - 1 : -1;
   for (let k = 0; k < targets.phoneConsultations; k++) {
-    const t = k < phonePins.length ? phonePins[k] : b.time(start, end);
-    b.consultation(CONSULTATION_DESK, `RX${cstDate(t)}${pad(k + 1, 6)}`, 'PHONE', t, true);
+    const t = k < phonePins.length ? phonePins[k] : k === movedPhone ? end - 10 * MINUTE : b.time(start, end);
+    const e = b.consultation(CONSULTATION_DESK, `RX${cstDate(t)}${pad(k + 1, 6)}`, 'PHONE', t, true);
+    if (k === movedPhone) moveToM(e);
   }
   const deskOnsite = Math.round(targets.onsiteConsultations * 0.6);
   for (let k = 0; k < deskOnsite; k++) {
     const t = b.hallTime();
     b.consultation(CONSULTATION_DESK, `ZX${cstDate(t)}${pad(k + 1, 6)}`, 'ONSITE', t, true);
   }
+  let moveOnsite = boundaryEvents;
   b.split(targets.onsiteConsultations - deskOnsite).forEach((n, i) => {
-    for (let k = 0; k < n; k++) b.consultation(STATIONED_DEPARTMENTS[i], `ZX${pad(k + 1, 6)}`, 'ONSITE', b.hallTime(), true);
+    for (let k = 0; k < n; k++) {
+      const e = b.consultation(STATIONED_DEPARTMENTS[i], `ZX${pad(k + 1, 6)}`, 'ONSITE', moveOnsite ? end - 10 * MINUTE : b.hallTime(), true);
+      if (moveOnsite) moveToM(e);
+      moveOnsite = false;
+    }
   });
+  // Consultations by an OTHER channel (the hall's mini-program), counted in no figure.
+  for (let k = Math.round(targets.onsiteConsultations * 0.02); k > 0; k--) {
+    const t = b.time(start, end);
+    b.consultation(CONSULTATION_DESK, `QT${cstDate(t)}${pad(k, 6)}`, 'OTHER', t, false);
+  }
 
   // G. Events just outside the month, in CST and in UTC: none may count in M.
   if (boundaryEvents) {
@@ -477,20 +575,22 @@ export function generateMonth(options: GenerateMonthOptions): GeneratedMonth {
   for (let i = 0; i < originalsCount; i++) {
     if (b.rng() >= resendRate) continue;
     const e = b.originals[i];
+    if (e.eventId.length + 3 > CONTRACT_LIMITS.eventId) continue; // a copy's id (`.r1`) would pass the limit
     const copies = b.rng() < 0.2 ? 2 : 1;
     for (let k = 1; k <= copies; k++) {
       const t = b.rng() < 0.25 ? e.eventTime : e.eventTime + SECOND + b.int(3 * 24 * 3600) * SECOND;
       extraCopies.push(resent(e, `r${k}`, t));
     }
   }
-  const events = b.shuffle([...b.originals, ...extraCopies]);
+  const events = [...b.shuffle([...b.originals, ...extraCopies]), ...lateArrivals];
 
   // Malformed records: fresh case ids, so that a worker that wrongly accepted one would be caught.
   const malformed: MalformedRecord[] = [];
   const malformedByReason: Record<string, number> = {};
   const badCount = Math.round(events.length * malformedRate);
   for (let k = 0; k < badCount; k++) {
-    const kind = MALFORMED_KINDS[b.int(MALFORMED_KINDS.length)];
+    // Every kind once (when there are enough), then at random.
+    const kind = k < MALFORMED_KINDS.length ? MALFORMED_KINDS[k] : MALFORMED_KINDS[b.int(MALFORMED_KINDS.length)];
     const t = b.time(start, end);
     const dept = b.weightedDepartment();
     const c = b.newCase(dept, t);
@@ -530,6 +630,30 @@ export function generateMonth(options: GenerateMonthOptions): GeneratedMonth {
         break;
       case 'UNKNOWN_KIND':
         record.event = { ...base, kind: 'UNKNOWN' };
+        break;
+      case 'CASE_ID_TOO_LONG':
+        record.event = { ...base, caseId: c.caseId.padEnd(CONTRACT_LIMITS.caseId + 1, '0') };
+        break;
+      case 'EVENT_ID_TOO_LONG':
+        record.event = { ...base, eventId: base.eventId.padEnd(CONTRACT_LIMITS.eventId + 1, '0') };
+        break;
+      case 'ITEM_CODE_TOO_LONG':
+        record.event = { ...base, itemCode: `${c.itemCode}-`.padEnd(CONTRACT_LIMITS.itemCode + 1, 'X') };
+        break;
+      case 'SOURCE_SYSTEM_TOO_LONG':
+        record.event = { ...base, sourceSystem: `${dept.sourceSystem}-`.padEnd(CONTRACT_LIMITS.sourceSystem + 1, 'x') };
+        break;
+      case 'SOURCE_RECORD_ID_TOO_LONG':
+        record.event = { ...base, sourceRecordId: base.sourceRecordId.padEnd(CONTRACT_LIMITS.sourceRecordId + 1, '0') };
+        break;
+      case 'TOO_MANY_ATTRIBUTES':
+        record.event = { ...base, attributes: attributesOf(CONTRACT_LIMITS.attributeCount + 1, 8, 8) };
+        break;
+      case 'ATTRIBUTE_NAME_TOO_LONG':
+        record.event = { ...base, attributes: attributesOf(3, CONTRACT_LIMITS.attributeKey + 1, 8) };
+        break;
+      case 'ATTRIBUTE_VALUE_TOO_LONG':
+        record.event = { ...base, attributes: attributesOf(2, 8, CONTRACT_LIMITS.attributeValue + 1) };
         break;
     }
     if (record.event) record.departmentCode = kind === 'TRUNCATED' || kind === 'UNKNOWN_SCHEMA' ? null : dept.code;

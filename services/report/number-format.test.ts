@@ -1,5 +1,8 @@
+import { FIGURE_KEYS } from '../figures/window-figures.js';
 import {
   changeRatio,
+  changeTenthsOfPercent,
+  countUnit,
   formatChange,
   formatFigure,
   formatPersonTimes,
@@ -84,5 +87,63 @@ describe('formatChange (环比 / 同比)', () => {
 
   it('gives a ratio rounded like the text', () => {
     expect(changeRatio(1032, 1000)).toBeCloseTo(0.032, 10);
+  });
+});
+
+describe('number format edges', () => {
+  it('names what is not a count', () => {
+    expect(() => wanHundredths(0.5)).toThrow(new RangeError('case count must be a safe integer, got 0.5'));
+    expect(() => formatPersonTimes(2.5)).toThrow(new RangeError('consultation count must be a safe integer, got 2.5'));
+    expect(() => formatChange(1.5, 10)).toThrow(new RangeError('current value must be a safe integer, got 1.5'));
+    expect(() => formatChange(10, 2 ** 53)).toThrow(new RangeError('base value must be a safe integer, got 9007199254740992'));
+    expect(formatWanNumber(2 ** 53 - 1)).toBe('900719925474.10');
+  });
+
+  it('rounds exactly at the half hundredth, both signs', () => {
+    expect([49, 50, 149, 150, 151].map(wanHundredths)).toEqual([0, 1, 1, 2, 2]);
+    expect([-49, -50, -149, -150].map(wanHundredths)).toEqual([-0, -1, -1, -2]);
+    expect(wanHundredths(0)).toBe(0);
+    expect(formatWanNumber(-800)).toBe('-0.08');
+    expect(formatWanNumber(-1000)).toBe('-0.10');
+    expect(formatWanNumber(99949)).toBe('9.99');
+    expect(formatWanNumber(1000)).toBe('0.10');
+    expect(formatWanNumber(950)).toBe('0.10');
+    expect(wanValue(-52450)).toBe(-5.25);
+  });
+
+  it('gives each figure its unit', () => {
+    expect(FIGURE_KEYS.map((k) => countUnit(k))).toEqual(['件', '件', '件', '件', '件', '件', '人(次)', '人(次)']);
+    expect(FIGURE_KEYS.map((k) => formatFigure(k, 1093))).toEqual([
+      '0.11 万件', '0.11 万件', '0.11 万件', '0.11 万件', '0.11 万件', '0.11 万件', '1093 人(次)', '1093 人(次)',
+    ]);
+  });
+
+  it('changes in tenths of a percent, half away from zero, with the sign of the change', () => {
+    expect(changeTenthsOfPercent(1032, 1000)).toBe(32);
+    expect(changeTenthsOfPercent(968, 1000)).toBe(-32);
+    expect(changeTenthsOfPercent(10005, 10000)).toBe(1);
+    expect(changeTenthsOfPercent(10004, 10000)).toBe(0);
+    expect(changeTenthsOfPercent(9995, 10000)).toBe(-1);
+    expect(changeTenthsOfPercent(9996, 10000)).toBe(-0);
+    expect(changeTenthsOfPercent(1000, 1000)).toBe(0);
+    // A negative base (a difference) gives the sign of diff / base.
+    expect(changeTenthsOfPercent(-50, -100)).toBe(-500);
+    expect(changeTenthsOfPercent(-150, -100)).toBe(500);
+    expect(changeTenthsOfPercent(-100, -100)).toBe(0);
+    expect(changeTenthsOfPercent(5, 0)).toBeNull();
+    expect(changeTenthsOfPercent(5, null)).toBeNull();
+    expect(changeTenthsOfPercent(5, undefined)).toBeNull();
+  });
+
+  it('writes the change with its sign and one decimal', () => {
+    expect(formatChange(1010, 1000)).toBe('+1.0%');
+    expect(formatChange(990, 1000)).toBe('-1.0%');
+    expect(formatChange(1001, 1000)).toBe('+0.1%');
+    expect(formatChange(999, 1000)).toBe('-0.1%');
+    expect(formatChange(9996, 10000)).toBe('0.0%');
+    expect(formatChange(2100, 1000)).toBe('+110.0%');
+    expect(changeRatio(968, 1000)).toBe(-0.032);
+    expect(changeRatio(1000, 1000)).toBe(0);
+    expect(changeRatio(10, undefined)).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { LiveStore } from './live-store.js';
 import { referenceDedupe } from './testing/reference-dedupe.js';
-import { partitionOf, syntheticRecords } from './testing/synthetic-events.js';
+import { partitionOf, rng, syntheticRecords } from './testing/synthetic-events.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -52,16 +52,20 @@ async function appliedSoFar(): Promise<number> {
 
 describe('live store under SIGKILL', () => {
   it('ends equal to the ground truth after five kills at random moments', async () => {
+    // Kill timings from a printed seed: CASEPIPE_CRASH_SEED=<seed> draws the same ones again.
+    const killSeed = Number(process.env.CASEPIPE_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    console.log(`store crash test: kill timings from seed ${killSeed} (rerun with CASEPIPE_CRASH_SEED=${killSeed})`);
+    const random = rng(killSeed);
     const progress: number[] = [];
     for (let kill = 0; kill < 5; kill++) {
-      const run = await runWriter(150 + Math.floor(Math.random() * 900));
+      const run = await runWriter(150 + Math.floor(random() * 900));
       if (run.code !== null && run.code !== 0) throw new Error(`writer failed (exit ${run.code}):\n${run.out}`);
       progress.push(await appliedSoFar());
     }
     const last = await runWriter(null);
     expect({ code: last.code, out: last.out.slice(-2000) }).toMatchObject({ code: 0 });
     // The kills interrupted real work: the store was part-way at least once.
-    expect(progress.some((n) => n > 0 && n < COUNT)).toBe(true);
+    expect({ killSeed, progress, partWay: progress.some((n) => n > 0 && n < COUNT) }).toMatchObject({ partWay: true });
 
     const records = [...syntheticRecords({ seed: SEED, count: COUNT, duplicateRate: 0.3 })];
     const truth = referenceDedupe(records.map((r) => r.event));

@@ -6,6 +6,7 @@ import type { CaseEvent } from '../contract/case-event.js';
 import { isCasepipeError } from '../platform/errors.js';
 import type { PartitionBatch } from './batch.js';
 import { LiveStore } from './live-store.js';
+import { referenceFigures } from '../demo/reference-count.js';
 import { referenceDedupe } from './testing/reference-dedupe.js';
 import { shuffled, syntheticRecords, toBatches, type SyntheticRecord } from './testing/synthetic-events.js';
 
@@ -90,6 +91,8 @@ describe('LiveStore dedupe', () => {
       const figures = [await store.figures('2025-06'), await store.figures('2025-07'), await store.figures('2025-08')];
       states.push({ milestones, consultations, quality, figures });
       expect(milestones.length + consultations.length).toBe(reference.size);
+      // The figures are those of the reference counter (OTHER channels and methods count in none).
+      expect(figures).toEqual(['2025-06', '2025-07', '2025-08'].map((m) => referenceFigures(records.map((r) => r.event), m)));
     }
     expect(states[1]).toEqual(states[0]);
     expect(states[2]).toEqual(states[0]);
@@ -174,6 +177,12 @@ describe('LiveStore dedupe', () => {
       event({ caseId: 'C3', kind: 'DELIVERED', channel: 'DEPARTMENT_WINDOW', deliveryMethod: 'MAIL' }),
       event({ caseId: 'C4', kind: 'RECEIVED', channel: 'DEPARTMENT_WINDOW' }),
       event({ caseId: 'Q1', kind: 'CONSULTED', channel: 'PHONE' }),
+      // Valid, and counted in no figure: OTHER channels and delivery methods.
+      event({ caseId: 'Q2', kind: 'CONSULTED', channel: 'OTHER' }),
+      event({ caseId: 'C5', kind: 'RECEIVED', channel: 'OTHER' }),
+      event({ caseId: 'C5', kind: 'COMPLETED', channel: 'OTHER' }),
+      event({ caseId: 'C6', kind: 'DELIVERED', channel: 'COMPREHENSIVE_WINDOW', deliveryMethod: 'OTHER' }),
+      event({ caseId: 'C7', kind: 'DELIVERED', channel: 'FULL_ONLINE', deliveryMethod: 'ELECTRONIC' }),
     ]));
     const f = await store.figures('2025-08');
     expect(f.total).toEqual({

@@ -12,7 +12,7 @@ import { startWorkerProcess } from '../../services/worker/worker-process.js';
 import { testKafka } from '../fixtures/broker.js';
 import { createCaseTopics, publish, testPipeline, waitForStore } from '../fixtures/pipeline.js';
 import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
-import { freePort } from '../fixtures/free-port.js';
+import { prometheusAddress } from '../fixtures/listening-address.js';
 
 function requireBinary(name: string): string {
   const r = spawnSync('which', [name], { encoding: 'utf8' });
@@ -21,8 +21,8 @@ function requireBinary(name: string): string {
 }
 
 
-async function query(promPort: number, expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const res = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=${encodeURIComponent(expr)}`);
+async function query(prom: string, expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const res = await fetch(`http://${prom}/api/v1/query?query=${encodeURIComponent(expr)}`);
   const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
   return body.status === 'success' ? body.data.result : [];
 }
@@ -54,7 +54,6 @@ describe('Prometheus', () => {
     ]);
     const worker = await startWorkerProcess({ config: p.config, logger: silentLogger(), brokers: p.brokers, topics: p.topics, port: 0 });
     const workerPort = Number(new URL(worker.url!).port);
-    const promPort = await freePort();
     const promDir = path.join(p.dataDir, 'prometheus');
     fs.mkdirSync(promDir, { recursive: true });
     // The shipped config, pointed at this worker's port and scraping every second.
@@ -66,19 +65,21 @@ describe('Prometheus', () => {
     let prom: ChildProcess | undefined;
     try {
       await waitForStore(admin, p.topics.caseEvents, () => worker.store.storedOffsets(p.topics.caseEvents));
-      prom = spawn(prometheus, [`--config.file=${path.join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(promDir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`], { stdio: 'ignore' });
+      prom = spawn(prometheus, [`--config.file=${path.join(promDir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(promDir, 'data')}`, '--web.listen-address=127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // Port 0: Prometheus binds a free port and logs the address it got.
+      const promAddress = await prometheusAddress(prom);
       const deadline = Date.now() + 60_000;
       let read: Awaited<ReturnType<typeof query>> = [];
       let dead: Awaited<ReturnType<typeof query>> = [];
       while (Date.now() < deadline) {
-        read = await query(promPort, 'sum(casepipe_records_read_total)').catch(() => []);
-        dead = await query(promPort, 'casepipe_dead_letters_total').catch(() => []);
+        read = await query(promAddress, 'sum(casepipe_records_read_total)').catch(() => []);
+        dead = await query(promAddress, 'casepipe_dead_letters_total').catch(() => []);
         if (read.length > 0 && Number(read[0].value[1]) === 2 && dead.length > 0) break;
         await new Promise((r) => setTimeout(r, 500));
       }
       expect(read.map((r) => Number(r.value[1]))).toEqual([2]);
       expect(dead.map((r) => [r.metric.reason, Number(r.value[1])])).toEqual([['NOT_AVRO', 1]]);
-      const up = await query(promPort, 'up{job="casepipe-worker"}');
+      const up = await query(promAddress, 'up{job="casepipe-worker"}');
       expect(up.map((r) => Number(r.value[1]))).toEqual([1]);
     } finally {
       prom?.kill('SIGTERM');

@@ -11,7 +11,6 @@ import { generateMonth } from '../../services/demo/month-generator.js';
 import { silentLogger } from '../../services/platform/logger.js';
 import { startWorkerProcess } from '../../services/worker/worker-process.js';
 import { testKafka } from '../fixtures/broker.js';
-import { freePort } from '../fixtures/free-port.js';
 import { createCaseTopics, eventRecord, publish, testPipeline, waitForStore } from '../fixtures/pipeline.js';
 import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
 
@@ -20,16 +19,18 @@ const targets = { fullOnlineReceived: 300, fullOnlineCompleted: 320, windowRecei
 
 describe('CLI and the running worker', () => {
   it('reads figures and takes snapshots through the worker, and directly when none runs', async () => {
-    const port = await freePort();
     const current = monthOf(Date.now());
-    const p = testPipeline('cli-worker', { CASEPIPE_WORKER_PORT: String(port), CASEPIPE_ADMIN_TOKEN: TOKEN });
+    const p = testPipeline('cli-worker', { CASEPIPE_ADMIN_TOKEN: TOKEN });
     const generated = generateMonth({ month: '2025-08', seed: 5, targets, malformedRate: 0 });
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();
     await createCaseTopics(admin, p.topics, 3);
     await publish(kafka, p.topics.caseEvents, generated.events.map(eventRecord));
-    const env: NodeJS.ProcessEnv = { ...process.env, CASEPIPE_ADMIN_TOKEN: TOKEN, KAFKA_BROKERS: p.brokers.join(','), CASEPIPE_DATA_DIR: p.dataDir, CASEPIPE_TOPIC_PREFIX: p.config.topicPrefix, CASEPIPE_WORKER_PORT: String(port), LOG_LEVEL: 'error' };
+    // The worker binds port 0 (a free port, picked at bind time); the CLI is told the port it got.
+    const worker = await startWorkerProcess({ config: p.config, logger: silentLogger(), brokers: p.brokers, topics: p.topics, port: 0 });
+    const port = new URL(worker.url!).port;
+    const env: NodeJS.ProcessEnv = { ...process.env, CASEPIPE_ADMIN_TOKEN: TOKEN, KAFKA_BROKERS: p.brokers.join(','), CASEPIPE_DATA_DIR: p.dataDir, CASEPIPE_TOPIC_PREFIX: p.config.topicPrefix, CASEPIPE_WORKER_PORT: port, LOG_LEVEL: 'error' };
     // Asynchronous: the worker answering the CLI runs in this process, so its event loop must stay free.
     const cli = (...args: string[]) => cliWith(env, ...args);
     const cliWith = (cliEnv: NodeJS.ProcessEnv, ...args: string[]) =>
@@ -39,7 +40,6 @@ describe('CLI and the running worker', () => {
         );
       });
 
-    const worker = await startWorkerProcess({ config: p.config, logger: silentLogger(), brokers: p.brokers, topics: p.topics, port });
     try {
       await waitForStore(admin, p.topics.caseEvents, () => worker.store.storedOffsets(p.topics.caseEvents));
       const viaWorker = await cli('figures', '--month', '2025-08', '--json');

@@ -2,18 +2,20 @@
  * Exactly-once effects: a 200k-event run during which the worker process is killed with SIGKILL five
  * times at random moments, restarted each time, ends with figures equal to the ground truth. The worker
  * runs as the real `casepipe worker` command in a child process.
+ *
+ * The kill timings come from a seed printed at the start and named in every failure: rerun with
+ * CASEPIPE_CRASH_SEED=<seed> to draw the same pauses.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { generateMonth, AUGUST_2025_TARGETS } from '../../services/demo/month-generator.js';
+import { generateMonth, AUGUST_2025_TARGETS, mulberry32 } from '../../services/demo/month-generator.js';
 import { silentLogger } from '../../services/platform/logger.js';
 import { LiveStore } from '../../services/store/live-store.js';
 import { liveStorePath } from '../../services/worker/worker-process.js';
 import { testKafka } from '../fixtures/broker.js';
 import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
 import { createCaseTopics, eventRecord, publish, testPipeline } from '../fixtures/pipeline.js';
-import { freePort } from '../fixtures/free-port.js';
-
+import { workerAdminUrl } from '../fixtures/listening-address.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,8 +26,9 @@ describe('crash recovery', () => {
     const generated = generateMonth({ month: '2025-08', seed: 42, targets, malformedRate: 0 });
     expect(generated.events.length).toBeGreaterThanOrEqual(200_000);
 
-    const port = await freePort();
-    const p = testPipeline('crash', { CASEPIPE_WORKER_PORT: String(port) });
+    const seed = Number(process.env.CASEPIPE_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+    console.log(`crash recovery: kill timings from seed ${seed} (rerun with CASEPIPE_CRASH_SEED=${seed})`);
+    const p = testPipeline('crash');
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();
@@ -39,16 +42,17 @@ describe('crash recovery', () => {
       CASEPIPE_DATA_DIR: p.dataDir,
       CASEPIPE_TOPIC_PREFIX: p.config.topicPrefix,
       CASEPIPE_GROUP_ID: p.config.groupId,
-      CASEPIPE_WORKER_PORT: String(port),
-      LOG_LEVEL: 'warn',
+      // Port 0: each worker binds a free port and logs its URL (info), read by workerAdminUrl.
+      CASEPIPE_WORKER_PORT: '0',
+      LOG_LEVEL: 'info',
       CASEPIPE_SCHEDULE: 'off',
       // A SIGKILLed member never leaves the group: the next one waits this long for its partitions.
       CASEPIPE_SESSION_TIMEOUT_MS: '6000',
     };
     const startWorker = (): ChildProcess => spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    const progress = async (): Promise<number | undefined> => {
+    const progress = async (url: string): Promise<number | undefined> => {
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) });
+        const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(2000) });
         const s = (await res.json()) as { storedOffsets: Record<string, string> };
         return Object.values(s.storedOffsets).reduce((sum, o) => sum + Number(o), 0);
       } catch {
@@ -56,25 +60,25 @@ describe('crash recovery', () => {
       }
     };
 
-    let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = mulberry32(seed);
     const killedAt: (number | undefined)[] = [];
     try {
       let before = 0;
       for (let kill = 0; kill < 5; kill++) {
         const child = startWorker();
         const exited = new Promise((r) => child.once('exit', r));
+        const url = await workerAdminUrl(child);
         // Kill while it works: once it has stored a batch beyond the last kill, after a random pause
         // (the process may be anywhere: decoding, in a DuckDB transaction, committing offsets).
         const deadline = Date.now() + 60_000;
         for (;;) {
-          const done = await progress();
+          const done = await progress(url);
           if (done !== undefined && (done > before || done >= high)) break;
           if (Date.now() > deadline) break;
           await sleep(20);
         }
         await sleep(random() * 400);
-        const at = await progress();
+        const at = await progress(url);
         killedAt.push(at);
         child.kill('SIGKILL');
         await exited;
@@ -82,11 +86,12 @@ describe('crash recovery', () => {
       }
       const child = startWorker();
       let stderr = '';
-      child.stderr!.on('data', (d) => (stderr += String(d)));
+      child.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
       const exitCode = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      const url = await workerAdminUrl(child);
       const deadline = Date.now() + 180_000;
-      while ((await progress()) !== high) {
-        if (Date.now() > deadline) throw new Error(`the worker did not finish; killed at ${JSON.stringify(killedAt)}; stderr: ${stderr.slice(-2000)}`);
+      while ((await progress(url)) !== high) {
+        if (Date.now() > deadline) throw new Error(`the worker did not finish (seed ${seed}); killed at ${JSON.stringify(killedAt)}; stderr: ${stderr.slice(-2000)}`);
         await sleep(250);
       }
       child.kill('SIGTERM');
@@ -96,7 +101,7 @@ describe('crash recovery', () => {
     }
 
     // The kills must have landed mid-run, or the test proves nothing.
-    expect({ killedAt, midRun: killedAt.filter((n) => n !== undefined && n > 0 && n < high).length }).toMatchObject({ midRun: 5 });
+    expect({ seed, killedAt, midRun: killedAt.filter((n) => n !== undefined && n > 0 && n < high).length }).toMatchObject({ midRun: 5 });
     const store = await LiveStore.open({ path: liveStorePath(p.config), logger: silentLogger() });
     try {
       expect(await store.figures('2025-08')).toEqual(generated.truth.figures);

@@ -9,7 +9,7 @@ import { LiveStore } from '../../services/store/live-store.js';
 import { liveStorePath } from '../../services/worker/worker-process.js';
 import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
 import { testPipeline } from '../fixtures/pipeline.js';
-import { freePort } from '../fixtures/free-port.js';
+import { workerAdminUrl } from '../fixtures/listening-address.js';
 
 describe('casepipe worker', () => {
   it('exits 1 with STORE_BUSY when another process holds the live store', async () => {
@@ -31,24 +31,16 @@ describe('casepipe worker', () => {
   });
 
   it('stops cleanly with exit 0 on SIGTERM, even while it is still starting', async () => {
-    const port = await freePort();
     const p = testPipeline('sigterm');
     const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), 'worker'], {
-      env: { ...process.env, KAFKA_BROKERS: p.brokers.join(','), CASEPIPE_DATA_DIR: p.dataDir, CASEPIPE_TOPIC_PREFIX: p.config.topicPrefix, CASEPIPE_SCHEDULE: 'off', CASEPIPE_WORKER_PORT: String(port), LOG_LEVEL: 'warn' },
+      env: { ...process.env, KAFKA_BROKERS: p.brokers.join(','), CASEPIPE_DATA_DIR: p.dataDir, CASEPIPE_TOPIC_PREFIX: p.config.topicPrefix, CASEPIPE_SCHEDULE: 'off', CASEPIPE_WORKER_PORT: '0', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
-    let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += String(d)));
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
     try {
       // As soon as the admin server answers, the consumer may not have joined its group yet.
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const up = await fetch(`http://127.0.0.1:${port}/livez`).then((r) => r.ok, () => false);
-        if (up) break;
-        if (Date.now() > deadline) throw new Error(`the worker never answered /livez: ${stderr.slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const url = await workerAdminUrl(child);
+      expect((await fetch(`${url}/livez`)).status).toBe(200);
       child.kill('SIGTERM');
       expect(await exit).toEqual({ code: 0, signal: null });
     } finally {

@@ -1,6 +1,8 @@
 /**
  * Deterministic synthetic case events for the store's tests, crash test and benchmark: milestones
- * and consultations with disagreeing duplicate copies, events near month boundaries, late records.
+ * and consultations with disagreeing duplicate copies (an earlier copy can move one to another month,
+ * consultations included), events near month boundaries, late records, OTHER channels and delivery
+ * methods (counted in no figure), and text values exactly at the contract's length limits.
  */
 import type { CaseEvent, Channel, DeliveryMethod } from '../../contract/case-event.js';
 import type { BatchEvent, PartitionBatch } from '../batch.js';
@@ -20,8 +22,11 @@ const DEPARTMENTS = [
   ['JTYST', '交通运输厅'], ['ZJT', '住房城乡建设厅'], ['GAT', '公安厅'], ['SCJGJ', '市场监管局'],
   ['YJGLT', '应急管理厅'], ['MZT', '民政厅'], ['YJJ', '药监局'], ['SWT', '商务厅'],
 ] as const;
-const CASE_CHANNELS: Channel[] = ['FULL_ONLINE', 'FULL_ONLINE', 'FULL_ONLINE', 'COMPREHENSIVE_WINDOW', 'DEPARTMENT_WINDOW'];
-const METHODS: DeliveryMethod[] = ['WINDOW_PICKUP', 'MAIL', 'ELECTRONIC'];
+const CASE_CHANNELS: Channel[] = ['FULL_ONLINE', 'FULL_ONLINE', 'FULL_ONLINE', 'COMPREHENSIVE_WINDOW', 'DEPARTMENT_WINDOW', 'OTHER'];
+const CONSULTATION_CHANNELS: Channel[] = ['PHONE', 'ONSITE', 'ONSITE', 'ONSITE', 'OTHER'];
+const METHODS: DeliveryMethod[] = ['WINDOW_PICKUP', 'MAIL', 'ELECTRONIC', 'OTHER'];
+/** The contract's limits (services/contract/validate.ts) for the text columns the store keeps. */
+const AT_LIMIT = { caseId: 128, itemCode: 128, sourceSystem: 64, sourceRecordId: 256 };
 /** 2025-06-01T00:00+08:00 */
 const START_MS = Date.UTC(2025, 4, 31, 16);
 const SPAN_MS = 120 * 86_400_000;
@@ -79,8 +84,11 @@ export function* syntheticRecords(options: SyntheticOptions): Generator<Syntheti
       // A case goes RECEIVED -> COMPLETED -> DELIVERED under one case id (sometimes stopping early).
       if (!consult && (nextKind === 0 || nextKind > 2 || random() < 0.1)) {
         currentCase = `${prefix}${(caseSeq++).toString(36)}`;
+        // About 1 case in 100 has a case id exactly at the contract's limit.
+        if (random() < 0.01) currentCase = currentCase.padEnd(AT_LIMIT.caseId, '0');
         nextKind = 0;
       }
+      const atLimit = random() < 0.01; // item code, source system and record id at their limits
       const kind = consult ? 'CONSULTED' : (['RECEIVED', 'COMPLETED', 'DELIVERED'] as const)[nextKind++];
       const caseId = consult ? `${prefix}Q${(caseSeq++).toString(36)}` : currentCase;
       event = {
@@ -89,12 +97,12 @@ export function* syntheticRecords(options: SyntheticOptions): Generator<Syntheti
         caseId,
         departmentCode: code,
         departmentName: name,
-        itemCode: random() < 0.7 ? `511A0138000000-${code}-${Math.floor(random() * 50)}` : null,
-        channel: consult ? (random() < 0.2 ? 'PHONE' : 'ONSITE') : CASE_CHANNELS[Math.floor(random() * CASE_CHANNELS.length)],
+        itemCode: atLimit ? `511A0138000000-${code}-`.padEnd(AT_LIMIT.itemCode, 'X') : random() < 0.7 ? `511A0138000000-${code}-${Math.floor(random() * 50)}` : null,
+        channel: consult ? CONSULTATION_CHANNELS[Math.floor(random() * CONSULTATION_CHANNELS.length)] : CASE_CHANNELS[Math.floor(random() * CASE_CHANNELS.length)],
         deliveryMethod: kind === 'DELIVERED' ? METHODS[Math.floor(random() * METHODS.length)] : null,
         eventTime: START_MS + Math.floor(random() * SPAN_MS),
-        sourceSystem: `${code.toLowerCase()}-approval`,
-        sourceRecordId: `R${i}`,
+        sourceSystem: atLimit ? `${code.toLowerCase()}-approval-`.padEnd(AT_LIMIT.sourceSystem, 'x') : `${code.toLowerCase()}-approval`,
+        sourceRecordId: atLimit ? `R${i}-`.padEnd(AT_LIMIT.sourceRecordId, '0') : `R${i}`,
         attributes: {},
       };
       recent[recentCount++ % recent.length] = event;
