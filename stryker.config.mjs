@@ -17,7 +17,7 @@ const SCOPES = {
   },
   schedule: {
     // The schedule's pure core: options, due times and dueSnapshotJobs (not the croner/p-queue shell).
-    mutate: ['services/snapshot/schedule.ts:1-129'],
+    mutate: ['services/snapshot/schedule.ts:1-146'],
     tests: ['services/snapshot/{schedule,schedule-core}.test.ts'],
   },
   'batch-plan': { mutate: ['services/worker/batch-plan.ts'], tests: ['services/worker/batch-plan.test.ts'] },

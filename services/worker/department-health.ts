@@ -24,6 +24,8 @@ const NAMED_MS: Record<string, number> = { hourly: UNIT_MS.h, daily: UNIT_MS.d, 
 /** `PT15M`, `P1D`, `90m`, `1h`, `2d`, `daily`, or a number of seconds; undefined when not a duration. */
 export function parseCadence(value: unknown): number | undefined {
   if (typeof value === 'number' && value > 0) return value * 1000;
+  // The department file's own form (services/departments/department-file.ts): `cadence: { every: 1d }`.
+  if (typeof value === 'object' && value !== null && 'every' in value) return parseCadence((value as { every: unknown }).every);
   if (typeof value !== 'string') return undefined;
   const v = value.trim().toLowerCase();
   if (NAMED_MS[v]) return NAMED_MS[v];
