@@ -7,6 +7,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { opaqueId } from '../contract/opaque-id.js';
 import { findPersonalData, maskPersonalData } from '../contract/personal-data.js';
 import { secretRefSpec } from './secrets.js';
 
@@ -26,7 +27,7 @@ export const personalDataSpec = z
 export type PersonalDataPolicy = z.infer<typeof personalDataSpec>;
 
 export function hmacIdentifier(key: string, value: string): string {
-  return createHmac('sha256', key).update(value, 'utf8').digest('hex');
+  return opaqueId(createHmac('sha256', key).update(value, 'utf8').digest());
 }
 
 const ID_NUMBER_RE = /\d{17}[\dXx]|\d{15}/g;

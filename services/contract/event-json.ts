@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { CasepipeError } from '../platform/errors.js';
 import type { CaseEvent, EventKind } from './case-event.js';
+import { opaqueId } from './opaque-id.js';
 
 const FIELDS = [
   'eventId',
@@ -25,7 +26,7 @@ const KNOWN = new Set<string>(FIELDS);
 
 /** A stable event id for a source record's milestone: sha1 hex of sourceSystem, sourceRecordId and kind. */
 export function deriveEventId(sourceSystem: string, sourceRecordId: string, kind: EventKind): string {
-  return createHash('sha1').update(`${sourceSystem}\u0000${sourceRecordId}\u0000${kind}`).digest('hex');
+  return opaqueId(createHash('sha1').update(`${sourceSystem}\u0000${sourceRecordId}\u0000${kind}`).digest());
 }
 
 // ISO-8601 with a date, a time and an explicit zone: a zone-less time would be read in the machine's TZ.
