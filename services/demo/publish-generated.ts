@@ -6,6 +6,7 @@
 import type { Producer } from 'kafkajs';
 import type { CaseEvent } from '../contract/case-event.js';
 import { encodeCaseEvent } from '../contract/codec.js';
+import { monthOf, monthRange } from '../contract/month.js';
 
 export interface MalformedRecordSpec {
   key: string;
@@ -68,7 +69,12 @@ export async function publishGenerated(
   // it fails for the reason it was made for (not "more than a day after ingestion"); the rest arrive
   // within the generated month, so they count in its data quality.
   const malformedArrival = (spec: MalformedRecordSpec) => {
-    if (spec.event && spec.kind !== 'INVALID_EVENT_TIME') return String(Math.min(Date.now(), spec.event.eventTime + 300_000));
+    // Minutes after the event, but within its CST month: a dead letter counts in the month it arrived,
+    // and the demo checks the month's dead letters against every malformed record it made.
+    if (spec.event && spec.kind !== 'INVALID_EVENT_TIME') {
+      const monthEnd = monthRange(monthOf(spec.event.eventTime)).endMs;
+      return String(Math.min(Date.now(), spec.event.eventTime + 300_000, monthEnd - 1));
+    }
     const t = Number(lastTimestamp);
     return String(arrivalWindow ? Math.min(Math.max(t, arrivalWindow.startMs + 3_600_000), arrivalWindow.endMs - 3_600_000) : t);
   };

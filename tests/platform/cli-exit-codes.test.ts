@@ -89,6 +89,7 @@ describe('casepipe exit codes', () => {
     expect(r.code).toBe(4);
     expect(r.stdout.split('\n')).toEqual([
       `created  ${prefix}casepipe.case-events.dlq`,
+      `created  ${prefix}casepipe.connector-state`,
       `exists   ${prefix}casepipe.case-events`,
       `DRIFT    ${prefix}casepipe.case-events: partitions declared 12, actual 3`,
       `DRIFT    ${prefix}casepipe.case-events: retention.ms declared -1, actual 604800000`,
