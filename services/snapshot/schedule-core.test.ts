@@ -122,4 +122,13 @@ describe('dueSnapshotJobs at its edges', () => {
   it('never schedules the running month', () => {
     expect(briefFrom(at('2025-09-30T15:59:00Z'), st({ snapshots: { '2025-09': at('2025-09-10T00:00:00Z') }, rechecks: {} }), { graceDays: 0, firstMonth: '2025-09' })).toEqual([]);
   });
+
+  it('lists snapshots and restatements oldest month first, whatever order the store gave them in', () => {
+    const now = at('2025-12-20T00:00:00Z');
+    const unsnapshotted: ScheduleState = { snapshots: {}, rechecks: {}, monthsWithData: ['2025-09', '2025-07', '2025-08', '2025-07'], restatementsDue: [] };
+    expect(briefFrom(now, unsnapshotted, { firstMonth: '2025-01' }).map((j) => j.split(' @')[0])).toEqual(['snapshot 2025-07', 'snapshot 2025-08', 'snapshot 2025-09']);
+    const old = at('2025-08-02T18:00:05Z');
+    const restating: ScheduleState = { snapshots: { '2025-03': old, '2025-02': old, '2025-04': old }, rechecks: {}, monthsWithData: [], restatementsDue: ['2025-04', '2025-02', '2025-03'] };
+    expect(briefFrom(now, restating, { firstMonth: '2025-01' }).map((j) => j.split(' @')[0])).toEqual(['restate 2025-02', 'restate 2025-03', 'restate 2025-04']);
+  });
 });
