@@ -105,3 +105,19 @@ describe('personal data in a case event', () => {
     expect(deadLetterDepartment(late, validateCaseEvent(late, INGESTED)!)).toBe('JTYST');
   });
 });
+
+describe('attribute names a reader would drop, and where a refused event is counted', () => {
+  it('refuses an attribute named __proto__', () => {
+    const attributes = JSON.parse('{"__proto__": "x"}') as Record<string, string>;
+    expect(Object.keys(attributes)).toEqual(['__proto__']);
+    expect(check({ attributes })).toMatchObject({ code: 'INVALID_FIELD', field: 'attributes', message: expect.stringContaining('__proto__ is not allowed') });
+  });
+
+  it('counts a dead letter under its department unless the department code is the personal data', () => {
+    const event = sampleEvent('RECEIVED');
+    const personal = (field: string) => ({ code: 'PERSONAL_DATA' as const, field, message: 'm' });
+    expect(deadLetterDepartment(event, personal('departmentCode'))).toBeNull();
+    expect(deadLetterDepartment(event, personal('attributes.备注'))).toBe(event.departmentCode);
+    expect(deadLetterDepartment(event, { code: 'INVALID_DEPARTMENT', field: 'departmentCode', message: 'm' })).toBe(event.departmentCode);
+  });
+});
