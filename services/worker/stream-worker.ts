@@ -82,7 +82,6 @@ export class StreamWorker {
   private assigned: number[] = [];
   private joined = false;
   private running = false;
-  private highWatermarks = new Map<number, bigint>();
   private consecutiveFailures = 0;
   /** Set while batches cannot be stored for a reason that waiting can cure (a full disk). */
   private storeProblem: NotReadyReason | undefined;
@@ -131,16 +130,6 @@ export class StreamWorker {
 
   get assignment(): number[] {
     return [...this.assigned];
-  }
-
-  /** Records behind the high watermark per partition, after the last batch seen. */
-  lag(): Map<number, bigint> {
-    const out = new Map<number, bigint>();
-    for (const [p, hw] of this.highWatermarks) {
-      const n = this.next.get(p) ?? 0n;
-      out.set(p, hw > n ? hw - n : 0n);
-    }
-    return out;
   }
 
   async start(): Promise<void> {
@@ -195,7 +184,6 @@ export class StreamWorker {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = process.hrtime.bigint();
     const { topic, partition } = batch;
-    this.highWatermarks.set(partition, BigInt(batch.highWatermark));
     const stored = this.next.get(partition) ?? 0n;
     const first = BigInt(batch.firstOffset() ?? batch.messages[0].offset);
     const last = BigInt(batch.lastOffset());
@@ -251,7 +239,6 @@ export class StreamWorker {
     for (const [kind, n] of byKind) m.eventsCounted.inc({ kind }, n);
     m.duplicatesDropped.inc(result.duplicates);
     m.lateEvents.inc(result.late);
-    m.lag.set({ topic, partition: String(partition) }, Number(BigInt(batch.highWatermark) - (last + 1n)));
     m.storedOffset.set({ topic, partition: String(partition) }, Number(last + 1n));
     m.lastBatchAt.setToCurrentTime();
     m.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
