@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateMonth } from '../demo/month-generator.js';
 import { loadConfig } from '../platform/config.js';
 import { silentLogger } from '../platform/logger.js';
@@ -13,8 +11,8 @@ import { LiveStore } from '../store/live-store.js';
 import { liveStorePath } from '../worker/worker-process.js';
 import type { CliContext } from './context.js';
 import { monthOption, readLiveStore, withLiveStore } from './live-store-access.js';
+import { runCasepipe } from '../snapshot/testing/run-cli.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TOKEN = 'cli-test-token-0123456789abcdef';
 
 function context(port: number, dataDir: string, env: Record<string, string> = {}): CliContext {
@@ -58,18 +56,7 @@ function fingerprint(file: string): { sha256: string; mtimeMs: number; siblings:
   };
 }
 
-function casepipe(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'silent', ...env };
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/casepipe.js'), ...args], { cwd: ROOT, env: childEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const casepipe = (env: Record<string, string>, ...args: string[]) => runCasepipe(env, args);
 
 describe('reaching the live store from the CLI', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-access-'));

@@ -3,7 +3,6 @@
  * month column; the CLI's --months/--all, --version v1, JSON numbers and the interactive prompt
  * (a child process driven through its stdin). No broker needed.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { latestFigures } from './snapshot-folder.js';
 import { version } from '../cli/commands/snapshots.js';
 import { queryRows, snapshotDatabase } from './snapshot-query.js';
 import { openMonthStore, sha256, type MonthStore } from './testing/month-store.js';
+import { runCasepipe } from './testing/run-cli.js';
 
 const LIMITS = { spillRoot: path.join(os.tmpdir(), `casepipe-query-test-${process.pid}`), memoryLimit: '256MB', timeoutMs: 120_000 };
 
@@ -23,20 +23,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const MONTHS = ['2025-06', '2025-07', '2025-08'];
 const TARGETS = { fullOnlineReceived: 200, fullOnlineCompleted: 210, windowReceived: 10, windowDelivered: 20, mailed: 5, phoneConsultations: 8, onsiteConsultations: 12 };
 
-function casepipe(dataDir: string, args: string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, CASEPIPE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
-    delete env.KAFKA_BROKERS;
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/casepipe.js'), ...args], { cwd: ROOT, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    if (stdin !== undefined) child.stdin.end(stdin);
-  });
-}
+const casepipe = (dataDir: string, args: string[], stdin?: string) => runCasepipe({ CASEPIPE_DATA_DIR: dataDir, KAFKA_BROKERS: undefined }, args, stdin);
 
 describe('queries across months', () => {
   let ms: MonthStore;
