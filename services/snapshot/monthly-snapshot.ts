@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { addMonths, isMonth, monthRange } from '../contract/month.js';
 import type { DepartmentFinding } from '../departments/department-registry.js';
 import { readMonthFiguresAndFindings } from '../figures/month-figures.js';
@@ -21,7 +21,7 @@ import { diffMonthFigures, type DeadLetterCount, type ReportInput, type ReportQu
 import { renderReportHtml } from '../report/report-html.js';
 import { renderReportMarkdown } from '../report/report-markdown.js';
 import { writeReportXlsx } from '../report/report-xlsx.js';
-import { listPartitions, partitionRows } from '../store/store-schema.js';
+import { EXPORTED_TABLES, type MonthExportTarget } from '../store/month-export.js';
 import { SNAPSHOT_COMMENTS } from './snapshot-comments.js';
 import {
   latestFigures,
@@ -46,8 +46,8 @@ export interface LagReading {
 }
 
 export interface SnapshotJobOptions {
-  /** A connection of the snapshot's own on the live store's DuckDB instance. */
-  connect: () => Promise<DuckDBConnection>;
+  /** Writes the month's tables out of the live store (LiveStore.exportMonth). */
+  exportMonth: (month: Month, target: MonthExportTarget) => Promise<void>;
   snapshotsDir: string;
   /** The case-events topic whose stored offsets the snapshot records. */
   topic: string;
@@ -195,7 +195,7 @@ interface CopiedMonth {
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** The row-level tables, exported from the live store as Parquet and loaded from it into snapshot.duckdb. */
-const COPIED_TABLES = ['milestones', 'consultations', 'case_durations', 'quality', 'dead_letters', 'partition_offsets'] as const;
+const COPIED_TABLES = EXPORTED_TABLES;
 
 /** Parquet codec of the table copies (measured with tests/bench/snapshot.bench.ts). */
 const PARQUET_COMPRESSION = 'zstd';
@@ -229,59 +229,17 @@ const parquetFile = (folder: string, table: string) => path.join(folder, `${tabl
  * COPY buffer and spill under the 512MB limit: 24.6 s against 6.1 s unordered for one month's milestones.
  */
 async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptions, firstQuality: string | undefined): Promise<CopiedMonth> {
-  const conn = await opts.connect();
-  const m = sqlString(month);
-  const copy = (table: (typeof COPIED_TABLES)[number], select: string, ordered = true) =>
-    conn.run(
-      `COPY (${select}) TO ${sqlString(parquetFile(folder, table))} (FORMAT parquet, COMPRESSION ${PARQUET_COMPRESSION}, DICTIONARY_SIZE_LIMIT ${PARQUET_DICTIONARY_LIMIT}${ordered ? '' : ', PRESERVE_ORDER false'})`,
-    );
+  await opts.exportMonth(month, {
+    file: (table) => parquetFile(folder, table),
+    copyOptions: (ordered) =>
+      `FORMAT parquet, COMPRESSION ${PARQUET_COMPRESSION}, DICTIONARY_SIZE_LIMIT ${PARQUET_DICTIONARY_LIMIT}${ordered ? '' : ', PRESERVE_ORDER false'}`,
+    topic: opts.topic,
+    firstQuality,
+  });
+  // The files are read back with a DuckDB of the snapshot's own (they are Parquet, not the store).
+  const instance = await DuckDBInstance.create(':memory:', { memory_limit: opts.memoryLimit ?? '512MB' });
+  const conn = await instance.connect();
   try {
-    try {
-      await conn.run('BEGIN TRANSACTION');
-      await copy('milestones', `SELECT * EXCLUDE (key_hash, rank_key), to_timestamp(event_time / 1000) AS event_at FROM milestones WHERE month = ${m}`, false);
-      await copy('consultations', `SELECT * EXCLUDE (key_hash, rank_key), to_timestamp(event_time / 1000) AS event_at FROM consultations WHERE month = ${m}`, false);
-      // Joined partition by partition: all copies of a case share its partition, so each join's hash
-      // table holds one partition's receptions instead of every reception ever stored (which also ran
-      // out of memory). A partition's rows are its old and recent tables together. The empty
-      // template table gives the columns when there is no partition yet.
-      const tables = ['milestones_template', ...(await listPartitions(conn)).map((p) => partitionRows('milestones', p))];
-      const joins = tables.map(
-        (t) => `
-        SELECT c.case_id, c.department_code, c.department_name, c.item_code, c.channel,
-               to_timestamp(r.event_time / 1000) AS received_at, to_timestamp(c.event_time / 1000) AS completed_at,
-               ${durationDaysSql('r.event_time', 'c.event_time')} AS days
-        FROM ${t} c JOIN ${t} r ON r.case_id = c.case_id AND r.kind = 'RECEIVED'
-        WHERE c.kind = 'COMPLETED' AND c.month = ${m}`,
-      );
-      // Unsorted: with an ORDER BY every partition's hash table stays pinned while the sort fills,
-      // and that ran out of memory even at 2GB (10M rows).
-      await copy('case_durations', joins.join(' UNION ALL '), false);
-      // 迟到事件 are the month's events read after its first snapshot was taken: events read now less
-      // those read then, per department (the store's own late_events, "arrived in a later month than
-      // its event time", would count a whole backfill of last year as late).
-      await copy('quality', `
-        WITH counts AS (
-          SELECT metric, department_code, reason, sum(n)::BIGINT AS n FROM quality_counts
-          WHERE month = ${m} AND metric <> 'late_events' GROUP BY ALL)
-        SELECT * FROM counts
-        ${
-          firstQuality === undefined
-            ? ''
-            : `UNION ALL
-        SELECT 'late_events', c.department_code, '', (c.n - coalesce(f.n, 0))::BIGINT FROM counts c
-        LEFT JOIN (SELECT department_code, sum(n) AS n FROM read_parquet(${sqlString(firstQuality)}) WHERE metric = 'events_read' GROUP BY ALL) f USING (department_code)
-        WHERE c.metric = 'events_read' AND c.n > coalesce(f.n, 0)`
-        }
-        ORDER BY ALL`);
-      await copy('dead_letters', `
-        SELECT reason, nullif(department_code, '') AS department_code, sum(n)::BIGINT AS count FROM quality_counts
-        WHERE month = ${m} AND metric = 'dead_letter' GROUP BY ALL ORDER BY ALL`);
-      await copy('partition_offsets', `SELECT * FROM partition_offsets WHERE topic = ${sqlString(opts.topic)} ORDER BY partition`);
-      await conn.run('COMMIT');
-    } catch (err) {
-      await conn.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
     const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
     const read = (table: (typeof COPIED_TABLES)[number]) => `read_parquet(${sqlString(parquetFile(folder, table))})`;
     const quality = await rows(`SELECT metric, sum(n)::BIGINT AS n FROM ${read('quality')} GROUP BY metric`);
@@ -307,12 +265,8 @@ async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptio
     };
   } finally {
     conn.closeSync();
+    instance.closeSync();
   }
-}
-
-/** Event times are epoch milliseconds (BIGINT) in the store. */
-function durationDaysSql(from: string, to: string): string {
-  return `round((${to} - ${from}) / 86400000.0, 2)`;
 }
 
 /** The copied tables loaded into snapshot.duckdb, figures, info and comments, then the other tables as Parquet. */

@@ -68,7 +68,7 @@ export function snapshotRunner(deps: SnapshotRunnerDeps): SnapshotRun {
       }
       const kafka = await deps.kafka();
       return snapshotMonth(month, {
-        connect: () => deps.store.connect(),
+        exportMonth: (month, target) => deps.store.exportMonth(month, target),
         snapshotsDir: snapshotsDir(deps.config),
         topic: deps.topic,
         lag: async () => measureLag(kafka, deps.topic, await deps.store.storedOffsets(deps.topic), deps.logger),

@@ -14,11 +14,18 @@ import type { Month, MonthFigures } from '../figures/window-figures.js';
 import { readMonthFigures } from '../figures/month-figures.js';
 import { EVENT_KINDS } from '../contract/case-event.js';
 import type { BatchResult, PartitionBatch } from './batch.js';
-import { CLEAR_STAGING, closeStaging, STAGING_DDL, stageDeadLetters, stageEvents } from './batch-staging.js';
-import { addQualityCounts, CONSULTATIONS, ENTITIES, mergeEntity, MILESTONES, rankKeyOf } from './dedupe-merge.js';
+import { offsetBelow, planBatch } from './batch-plan.js';
+import { CLEAR_STAGING, STAGING_DDL, stageDeadLetters, stageEvents } from './batch-staging.js';
+import { addQualityCounts, CONSULTATIONS, ENTITIES, mergeEntity } from './dedupe-merge.js';
+import { checkKeyHash } from './key-hash-probe.js';
+import { exportMonth, type MonthExportTarget } from './month-export.js';
 import { collectGarbage } from './native-memory.js';
 import { buildOldKeyFilter, forEachKeyHash, KEY_HALVES, OldKeyFilter } from './old-key-filter.js';
+import { PartitionOffsets, writeNextOffset } from './partition-offsets.js';
+import { isTransient, storeError } from './store-errors.js';
+import { departmentsLastEvent, hasData, operatorCounts, type OperatorCounts } from './store-reads.js';
 import { listPartitions, partitionTable, recentTable, StoreSchema, type PartitionedTable } from './store-schema.js';
+import { WriterPool } from './writer-pool.js';
 
 export interface LiveStoreOptions {
   /** The DuckDB file; its directory is created if missing. */
@@ -59,63 +66,27 @@ interface EntityState {
 }
 
 const KNOWN_KINDS = new Set<string>(EVENT_KINDS.filter((k) => k !== 'UNKNOWN'));
-const TRANSIENT = /conflict|could not set lock|resource temporarily unavailable|interrupted/i;
-/** DuckDB's message when a write (WAL, checkpoint, spill) hits ENOSPC. */
-const DISK_FULL = /no space left on device/i;
-
-/**
- * A full disk under the store is its own error: nothing is written (the transaction rolls back), and
- * the same batch succeeds once space is freed, so the worker waits instead of failing.
- */
-function diskFull(cause: unknown, what: string): CasepipeError | undefined {
-  const message = (cause as Error)?.message ?? String(cause);
-  if (!DISK_FULL.test(message)) return undefined;
-  return new CasepipeError('STORE_DISK_FULL', `${what}: the disk under the live store is full (${message}); free space on it and the worker resumes`, {
-    cause,
-    canRetry: true,
-  });
-}
-
-/**
- * "offset < stored" for kafkajs' offsets, decimal strings without leading zeros: shorter is smaller,
- * equal lengths compare as text.
- */
-function offsetBelow(stored: bigint): (offset: string) => boolean {
-  if (stored <= 0n) return () => false;
-  const s = String(stored);
-  return (o) => o.length < s.length || (o.length === s.length && o < s);
-}
-
-function toBigInt(offset: string, what: string): bigint {
-  if (!/^\d+$/.test(offset)) throw new CasepipeError('INVALID_FIELD', `${what}: not a Kafka offset: ${JSON.stringify(offset)}`);
-  return BigInt(offset);
-}
 
 export class LiveStore {
   private closed = false;
   private batchesSinceCollection = 0;
   private collectGarbageEvery = 8;
   /**
-   * Readers (figures, offsets for lag and status, the scheduler) use their own connection: on the
-   * writer's connection they would run inside a batch's open transaction and see it half done.
+   * Readers (figures, the scheduler) use their own connection: on a writer's connection they would
+   * run inside a batch's open transaction and see it half done.
    */
   private readerConn: Promise<DuckDBConnection> | undefined;
   private readerOpen: DuckDBConnection | undefined;
-  private readonly offsets = new Map<string, bigint>();
   /** Key `${table}:${partition}`; rebuilt at open (derived state, never persisted). */
   private readonly entities = new Map<string, EntityState>();
   private recentRows = 50_000;
-  private readonly writers: DuckDBConnection[] = [];
-  private readonly idleWriters: DuckDBConnection[] = [];
-  private readonly waitingForWriter: ((conn: DuckDBConnection) => void)[] = [];
-  /** Partition creation (DDL) takes turns; an explicit checkpoint holds every writer. */
-  private ddlTurn: Promise<unknown> = Promise.resolve();
-  private exclusiveTurn: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly conn: DuckDBConnection,
+    private readonly pool: WriterPool,
     private readonly schema: StoreSchema,
+    private readonly offsets: PartitionOffsets,
     private readonly logger: Logger,
     private readonly maxAttempts: number,
   ) {}
@@ -141,96 +112,44 @@ export class LiveStore {
     }
     const conn = await instance.connect();
     const schema = new StoreSchema();
+    let offsets: PartitionOffsets;
     try {
       await schema.create(conn);
       await conn.run(STAGING_DDL);
-      await LiveStore.checkKeyHash(conn, logger);
+      await checkKeyHash(conn, logger);
+      offsets = await PartitionOffsets.load(conn);
     } catch (cause) {
       conn.closeSync();
       instance.closeSync();
       throw new CasepipeError('STORE_FAILED', `cannot create the live store schema in ${options.path}: ${(cause as Error)?.message}`, { cause });
     }
     logger.info({ path: options.path, memoryLimit: config.memory_limit }, 'live store open');
-    const store = new LiveStore(instance, conn, schema, logger, options.maxAttempts ?? 3);
-    store.collectGarbageEvery = options.collectGarbageEvery ?? 8;
-    store.recentRows = options.recentRows ?? 50_000;
+    const writers = [conn];
+    let store: LiveStore | undefined;
     try {
-      store.writers.push(conn);
       for (let i = 1; i < Math.max(1, options.writers ?? 2); i++) {
         const writer = await instance.connect();
+        writers.push(writer);
         await writer.run(STAGING_DDL);
-        store.writers.push(writer);
       }
-      store.idleWriters.push(...store.writers);
+      store = new LiveStore(instance, conn, new WriterPool(writers), schema, offsets, logger, options.maxAttempts ?? 3);
+      store.collectGarbageEvery = options.collectGarbageEvery ?? 8;
+      store.recentRows = options.recentRows ?? 50_000;
       await store.loadEntityState();
     } catch (cause) {
-      store.close();
+      if (store) store.close();
+      else {
+        for (const w of writers) w.closeSync();
+        instance.closeSync();
+      }
       throw new CasepipeError('STORE_FAILED', `cannot read the live store ${options.path}: ${(cause as Error)?.message}`, { cause });
     }
     return store;
   }
 
-  /**
-   * key_hash (DuckDB hash()) and rank_key (create_sort_key) are computed by DuckDB, and a DuckDB
-   * upgrade may change either. A stored probe value detects that; both columns are then recomputed
-   * from the row's own columns, so the dedupe join keeps finding and ranking existing rows.
-   */
-  private static async checkKeyHash(conn: DuckDBConnection, logger: Logger): Promise<void> {
-    const probe = String(
-      (
-        await conn.runAndReadAll(
-          `SELECT hash('casepipe', 'RECEIVED')::VARCHAR || ' ' || create_sort_key(1::BIGINT, 'ASC NULLS FIRST', 'casepipe', 'ASC NULLS FIRST')::VARCHAR`,
-        )
-      ).getRows()[0][0],
-    );
-    const stored = (await conn.runAndReadAll(`SELECT value FROM store_meta WHERE key = 'key_hash_probe'`)).getRows()[0]?.[0];
-    if (stored === probe) return;
-    await conn.run('BEGIN TRANSACTION');
-    if (stored !== undefined) {
-      logger.warn({ stored, probe }, 'DuckDB hash() or create_sort_key() changed: recomputing key_hash and rank_key');
-      for (const p of await listPartitions(conn)) {
-        for (const t of [partitionTable('milestones', p), recentTable('milestones', p)]) {
-          await conn.run(`UPDATE ${t} SET key_hash = hash(case_id, kind), rank_key = ${rankKeyOf(MILESTONES)}`);
-        }
-        for (const t of [partitionTable('consultations', p), recentTable('consultations', p)]) {
-          await conn.run(`UPDATE ${t} SET key_hash = hash(department_code, record_id), rank_key = ${rankKeyOf(CONSULTATIONS)}`);
-        }
-      }
-    }
-    await conn.run(`INSERT OR REPLACE INTO store_meta VALUES ('key_hash_probe', $probe)`, { probe });
-    await conn.run('COMMIT');
-  }
-
   /** Number of writing connections (batches of different partitions applied at once). */
   get writerCount(): number {
-    return this.writers.length;
-  }
-
-  private acquireWriter(): Promise<DuckDBConnection> {
-    const conn = this.idleWriters.pop();
-    if (conn) return Promise.resolve(conn);
-    return new Promise((resolve) => this.waitingForWriter.push(resolve));
-  }
-
-  private releaseWriter(conn: DuckDBConnection): void {
-    const next = this.waitingForWriter.shift();
-    if (next) next(conn);
-    else this.idleWriters.push(conn);
-  }
-
-  /** Runs `fn` holding every writer (no batch in flight), e.g. for CHECKPOINT. */
-  private exclusive<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-    const turn = this.exclusiveTurn.then(async () => {
-      const held: DuckDBConnection[] = [];
-      try {
-        while (held.length < this.writers.length) held.push(await this.acquireWriter());
-        return await fn(held[0]);
-      } finally {
-        for (const c of held) this.releaseWriter(c);
-      }
-    });
-    this.exclusiveTurn = turn.catch(() => undefined);
-    return turn;
+    return this.pool.size;
   }
 
   /** Builds every partition's old-key filters from the old tables and counts the recent rows. */
@@ -287,29 +206,24 @@ export class LiveStore {
     this.logger.debug({ table, partition, rows: recentRows, filterKeys: state.filter?.count }, 'recent rows moved to old');
   }
 
-  /** The connection, for read queries in this process (figures, snapshots). Do not write with it. */
+  /** A connection for read queries in this process (tests, benches). Do not write with it. */
   get connection(): DuckDBConnection {
     return this.conn;
   }
 
   /**
-   * A new connection on the same database, with its own transactions: for readers that must not share
-   * the writer's connection (the snapshot job reads one consistent state while batches keep coming).
-   * The caller closes it.
+   * A new connection on the same database, with its own transactions (tests that look inside the
+   * store, the snapshot schedule's restatement bookkeeping). The caller closes it.
    */
   async connect(): Promise<DuckDBConnection> {
     this.assertOpen();
     return this.instance.connect();
   }
 
-  /** Next offset to read per partition of `topic` (where the consumer must seek to). */
+  /** Next offset to read per partition of `topic` (where the consumer must seek to); from memory. */
   async storedOffsets(topic: string): Promise<Map<number, string>> {
     this.assertOpen();
-    const reader = await (await this.reader()).runAndReadAll(
-      `SELECT partition, next_offset::VARCHAR FROM partition_offsets WHERE topic = $topic ORDER BY partition`,
-      { topic },
-    );
-    return new Map(reader.getRows().map((r) => [Number(r[0]), String(r[1])]));
+    return this.offsets.ofTopic(topic);
   }
 
   /** The partition count of `topic` when this store started counting it (undefined: not recorded). */
@@ -322,7 +236,7 @@ export class LiveStore {
   /** Records the partition count the store's offsets of `topic` belong to (once; see docs/live-store.md). */
   async recordSourceTopic(topic: string, partitions: number): Promise<void> {
     this.assertOpen();
-    await this.exclusive((conn) =>
+    await this.pool.exclusive((conn) =>
       conn.run(`INSERT INTO source_topics VALUES ($topic, $partitions, now()) ON CONFLICT DO NOTHING`, { topic, partitions }),
     );
   }
@@ -342,12 +256,7 @@ export class LiveStore {
       collectGarbage();
     }
     if (!this.schema.has(batch.partition)) await this.addPartition(batch.partition);
-    const conn = await this.acquireWriter();
-    try {
-      return await this.applyWithRetries(conn, batch);
-    } finally {
-      this.releaseWriter(conn);
-    }
+    return this.pool.withWriter((conn) => this.applyWithRetries(conn, batch));
   }
 
   /**
@@ -356,43 +265,36 @@ export class LiveStore {
    * later fails are harmless.
    */
   private addPartition(partition: number): Promise<void> {
-    const turn = this.ddlTurn.then(async () => {
+    return this.pool.ddl(async (conn) => {
       if (this.schema.has(partition)) return;
-      const conn = await this.acquireWriter();
       try {
         await conn.run('BEGIN TRANSACTION');
         await this.schema.addPartition(conn, partition);
         await conn.run('COMMIT');
       } catch (cause) {
-        await this.rollback(conn);
+        await rollback(conn);
         await this.schema.reload(conn); // forget the partition if its DDL rolled back
-        throw diskFull(cause, `creating the tables of partition ${partition}`) ?? new CasepipeError('STORE_FAILED', `cannot create the tables of partition ${partition}: ${(cause as Error)?.message}`, { cause, canRetry: true });
-      } finally {
-        this.releaseWriter(conn);
+        const err = storeError(cause, `creating the tables of partition ${partition}`);
+        if (err.code === 'STORE_FAILED') throw new CasepipeError('STORE_FAILED', err.message, { cause, canRetry: true });
+        throw err;
       }
     });
-    this.ddlTurn = turn.catch(() => undefined);
-    return turn;
   }
 
+  /** A transient error (by DuckDB's message) is rolled back and tried again; anything else ends as a store error. */
   private async applyWithRetries(conn: DuckDBConnection, batch: PartitionBatch): Promise<BatchResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.applyOnce(conn, batch);
       } catch (err) {
-        await this.rollback(conn);
+        await rollback(conn);
         if (isCasepipeError(err)) throw err;
-        const message = (err as Error)?.message ?? String(err);
-        if (TRANSIENT.test(message) && attempt < this.maxAttempts) {
+        if (isTransient(err) && attempt < this.maxAttempts) {
           this.logger.warn({ err, attempt, topic: batch.topic, partition: batch.partition }, 'live store batch failed, retrying');
           await new Promise((r) => setTimeout(r, 50 * attempt));
           continue;
         }
-        throw diskFull(err, `applying ${batch.topic}[${batch.partition}] up to offset ${batch.nextOffset}`) ?? new CasepipeError(
-          'STORE_FAILED',
-          `applying ${batch.topic}[${batch.partition}] up to offset ${batch.nextOffset} failed: ${message}`,
-          { cause: err, canRetry: TRANSIENT.test(message) },
-        );
+        throw storeError(err, `applying ${batch.topic}[${batch.partition}] up to offset ${batch.nextOffset}`);
       }
     }
   }
@@ -400,22 +302,22 @@ export class LiveStore {
   private async applyOnce(conn: DuckDBConnection, batch: PartitionBatch): Promise<BatchResult> {
     const { topic, partition } = batch;
     const next = toBigInt(batch.nextOffset, `${topic}[${partition}] nextOffset`);
-    await conn.run('BEGIN TRANSACTION');
-    const stored = await this.storedOffset(conn, topic, partition);
+    const stored = this.offsets.get(topic, partition);
     const result: BatchResult = {
       skipped: false, alreadyApplied: 0, events: 0, inserted: 0, replaced: 0, moved: 0,
       duplicates: 0, late: 0, deadLetters: 0, nextOffset: batch.nextOffset,
     };
-    if (stored >= next) {
-      await conn.run('ROLLBACK');
+    // The reader has already decided about gaps (soughtTo = stored): the store only skips or cuts a replay.
+    const plan = planBatch({ stored, soughtTo: stored, first: firstOffset(batch, next), last: next - 1n });
+    if (plan.action !== 'apply') {
       return { ...result, skipped: true, alreadyApplied: batch.events.length + batch.deadLetters.length, nextOffset: String(stored) };
     }
-    // Compared as text, not BigInt: parsing every offset cost the JavaScript thread ~0.5 µs an event.
-    const below = offsetBelow(stored);
+    const below = offsetBelow(plan.from);
     const events = batch.events.filter((e) => !below(e.offset));
     const deadLetters = batch.deadLetters.filter((d) => !below(d.offset));
     result.alreadyApplied = batch.events.length - events.length + batch.deadLetters.length - deadLetters.length;
 
+    await conn.run('BEGIN TRANSACTION');
     await conn.run(CLEAR_STAGING);
     result.late = await stageEvents(conn, events);
     await stageDeadLetters(conn, deadLetters);
@@ -440,44 +342,15 @@ export class LiveStore {
       recentAfter.set(state, recentRows);
     }
     if (events.length > 0 || deadLetters.length > 0) await addQualityCounts(conn, partition, merged);
-    await conn.run(
-      `INSERT INTO partition_offsets VALUES ($topic, $partition, $next::BIGINT, now())
-       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
-      { topic, partition, next: batch.nextOffset },
-    );
+    await writeNextOffset(conn, topic, partition, next);
     await conn.run('COMMIT');
-    this.offsets.set(`${topic}\u0000${partition}`, next);
+    this.offsets.committed(topic, partition, next);
     for (const [state, rows] of recentAfter) state.recentRows = rows;
     result.events = events.length;
     result.duplicates = events.length - result.inserted;
     result.deadLetters = deadLetters.length;
     this.logger.debug({ topic, partition, ...result }, 'batch applied');
     return result;
-  }
-
-  /** The stored next offset (-1 if none); cached, as this process is the store's only writer. */
-  private async storedOffset(conn: DuckDBConnection, topic: string, partition: number): Promise<bigint> {
-    const key = `${topic}\u0000${partition}`;
-    let stored = this.offsets.get(key);
-    if (stored === undefined) {
-      const row = (
-        await conn.runAndReadAll(
-          `SELECT next_offset FROM partition_offsets WHERE topic = $topic AND partition = $partition`,
-          { topic, partition },
-        )
-      ).getRows()[0];
-      stored = row === undefined ? -1n : BigInt(row[0] as bigint);
-      this.offsets.set(key, stored);
-    }
-    return stored;
-  }
-
-  private async rollback(conn: DuckDBConnection): Promise<void> {
-    try {
-      await conn.run('ROLLBACK');
-    } catch {
-      // no transaction open
-    }
   }
 
   /** The eight figures of a month, in total and per department, from the current state. */
@@ -489,53 +362,46 @@ export class LiveStore {
   /** True when the month has any milestone, consultation or quality count (the scheduler skips empty months). */
   async hasData(month: Month): Promise<boolean> {
     this.assertOpen();
-    const reader = await (await this.reader()).runAndReadAll(
-      `SELECT EXISTS (SELECT 1 FROM milestones WHERE month = $month) OR EXISTS (SELECT 1 FROM consultations WHERE month = $month)
-          OR EXISTS (SELECT 1 FROM quality_counts WHERE month = $month)`,
-      { month },
-    );
-    return reader.getRows()[0][0] === true;
+    return hasData(await this.reader(), month);
   }
 
   /** What operators watch: stored rows and dead letters by reason, over every month. */
-  async operatorCounts(): Promise<{ milestones: number; consultations: number; deadLetters: { reason: string; count: number }[] }> {
+  async operatorCounts(): Promise<OperatorCounts> {
     this.assertOpen();
-    const reader = await this.reader();
-    const rows = (await reader.runAndReadAll('SELECT (SELECT count(*) FROM milestones)::DOUBLE, (SELECT count(*) FROM consultations)::DOUBLE')).getRows()[0];
-    const dead = await reader.runAndReadAll(
-      `SELECT reason, sum(n)::DOUBLE AS n FROM quality_counts WHERE metric = 'dead_letter' GROUP BY reason ORDER BY n DESC, reason`,
-    );
-    return {
-      milestones: Number(rows[0]),
-      consultations: Number(rows[1]),
-      deadLetters: dead.getRows().map((r) => ({ reason: String(r[0]), count: Number(r[1]) })),
-    };
+    return operatorCounts(await this.reader());
   }
 
   /** Per department: its name as last stored and the latest event time of its stored milestones and consultations. */
   async departmentsLastEvent(): Promise<{ departmentCode: string; departmentName: string; lastEventMs: number }[]> {
     this.assertOpen();
-    const reader = await (await this.reader()).runAndReadAll(
-      `SELECT department_code, arg_max(department_name, event_time), max(event_time)::DOUBLE FROM (
-         SELECT department_code, department_name, event_time FROM milestones
-         UNION ALL SELECT department_code, department_name, event_time FROM consultations)
-       GROUP BY department_code ORDER BY department_code`,
-    );
-    return reader.getRows().map((r) => ({ departmentCode: String(r[0]), departmentName: String(r[1]), lastEventMs: Number(r[2]) }));
+    return departmentsLastEvent(await this.reader());
+  }
+
+  /**
+   * Writes one month's rows, quality counts and covered offsets to files (services/store/month-export.ts),
+   * from one consistent state, on a connection of its own while batches keep coming.
+   */
+  async exportMonth(month: Month, target: MonthExportTarget): Promise<void> {
+    this.assertOpen();
+    const conn = await this.instance.connect();
+    try {
+      await exportMonth(conn, month, target);
+    } finally {
+      conn.closeSync();
+    }
   }
 
   /** Writes the WAL into the database file (also done automatically past checkpoint_threshold). */
   async checkpoint(): Promise<void> {
     this.assertOpen();
-    await this.exclusive((conn) => conn.run('CHECKPOINT'));
+    await this.pool.exclusive((conn) => conn.run('CHECKPOINT'));
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.readerOpen?.closeSync();
-    for (const writer of this.writers) if (writer !== this.conn) writer.closeSync();
-    this.conn.closeSync();
+    for (const writer of this.pool.writers) writer.closeSync();
     this.instance.closeSync();
   }
 
@@ -545,5 +411,27 @@ export class LiveStore {
 
   private assertOpen(): void {
     if (this.closed) throw new CasepipeError('STORE_FAILED', 'the live store is closed');
+  }
+}
+
+function toBigInt(offset: string, what: string): bigint {
+  if (!/^\d+$/.test(offset)) throw new CasepipeError('INVALID_FIELD', `${what}: not a Kafka offset: ${JSON.stringify(offset)}`);
+  return BigInt(offset);
+}
+
+/** The batch's first record offset (records come in offset order); a batch without records starts at its end. */
+function firstOffset(batch: PartitionBatch, next: bigint): bigint {
+  const e = batch.events[0]?.offset;
+  const d = batch.deadLetters[0]?.offset;
+  if (e === undefined && d === undefined) return next - 1n;
+  if (e === undefined || d === undefined) return BigInt((e ?? d)!);
+  return BigInt(e) < BigInt(d) ? BigInt(e) : BigInt(d);
+}
+
+async function rollback(conn: DuckDBConnection): Promise<void> {
+  try {
+    await conn.run('ROLLBACK');
+  } catch {
+    // no transaction open
   }
 }

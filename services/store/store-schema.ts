@@ -1,5 +1,5 @@
 /**
- * Creates the live store's tables from pipelines/store.sql: the shared tables once, and one
+ * Creates the live store's tables from services/store/store.sql: the shared tables once, and one
  * `milestones_p<N>` / `consultations_p<N>` ("old") and `milestones_recent_p<N>` /
  * `consultations_recent_p<N>` ("recent") set per Kafka partition. A batch joins only its
  * partition's small recent tables in full and looks up the big old ones only for the keys an
@@ -12,8 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const STORE_SQL_FILE = path.join(PROJECT_ROOT, 'pipelines', 'store.sql');
+export const STORE_SQL_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'store.sql');
 const PARTITION_MARKER = '-- @partition-tables';
 export const SCHEMA_VERSION = '3';
 /** Version 2 had no recent tables; it is upgraded in place by creating them (all rows count as old). */

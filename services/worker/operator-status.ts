@@ -11,7 +11,7 @@ import type { OperatorMetrics } from './operator-metrics.js';
 import type { LagReading, PartitionLagWatcher } from './partition-lag.js';
 import type { NotReadyReason, Readiness } from './readiness.js';
 import { snapshotHistory, type SnapshotHealth, type SnapshotRun, type SnapshotVersionInfo } from './snapshot-health.js';
-import type { PartitionBatch } from './stream-worker.js';
+import type { PartitionBatch } from '../store/batch.js';
 
 export interface HistorySample {
   at: string;

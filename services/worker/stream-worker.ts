@@ -4,16 +4,16 @@
  *
  * Exactly-once effects with at-least-once delivery (ARCHITECTURE invariant 3): the store's offsets are
  * the truth. Every partition the group assigns is sought to its stored next offset; what a fetched
- * batch then means (skip, apply, seek back) is decided by services/worker/batch-plan.ts. The Kafka
+ * batch then means (skip, apply, seek back) is decided by services/store/batch-plan.ts. The Kafka
  * commit after the transaction is only a hint for lag tools.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { checkCaseEventRecord } from '../contract/check-record.js';
 import { deadLetterMessage, type DeadLetterMessage } from '../contract/dead-letter.js';
-import type { CaseEvent } from '../contract/case-event.js';
 import { isCasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
-import { planBatch } from './batch-plan.js';
+import { planBatch } from '../store/batch-plan.js';
+import type { BatchResult, PartitionBatch } from '../store/batch.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** Consumer restarts in a row (without a successful batch between) before the process gives up. */
@@ -21,28 +21,13 @@ export const MAX_RESTARTS = 5;
 /** While the disk under the store is full, a batch is tried again after 0.25 s, doubling up to this. */
 const DISK_FULL_MAX_WAIT_MS = 5_000;
 
-/** One partition's batch as the store applies it. */
-export interface PartitionBatch {
-  topic: string;
-  partition: number;
-  /** Offset after the last record of the batch: what the store records as done. */
-  nextOffset: string;
-  events: { event: CaseEvent; offset: string; timestampMs: number }[];
-  deadLetters: { offset: string; departmentCode: string | null; reason: string; timestampMs: number }[];
-}
-
-export interface AppliedBatch {
-  inserted: number;
-  replaced: number;
-  duplicates: number;
-  late: number;
-  skipped?: boolean;
-}
-
-/** What the worker needs of the live store. */
+/**
+ * What the worker needs of the live store. The store keeps the partitions' next offsets (one cache,
+ * the store's own: it is their only writer); the worker asks for them before each batch.
+ */
 export interface WorkerStore {
   storedOffsets(topic: string): Promise<Map<number, bigint | string>>;
-  applyBatch(batch: PartitionBatch): Promise<AppliedBatch>;
+  applyBatch(batch: PartitionBatch): Promise<BatchResult>;
 }
 
 export interface StreamWorkerOptions {
@@ -76,7 +61,6 @@ export class StreamWorker {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly log: Logger;
-  private readonly next = new Map<number, bigint>();
   /** Partitions we have sought back to: the first batch after the seek is accepted as it comes. */
   private readonly soughtTo = new Map<number, bigint>();
   private assigned: number[] = [];
@@ -133,8 +117,6 @@ export class StreamWorker {
   }
 
   async start(): Promise<void> {
-    const stored = await this.opts.store.storedOffsets(this.opts.topic);
-    for (const [p, o] of stored) this.next.set(p, BigInt(o));
     await this.producer.connect();
     await this.consumer.connect();
     const { GROUP_JOIN, CRASH } = this.consumer.events;
@@ -145,11 +127,7 @@ export class StreamWorker {
       // Start every assigned partition where the store says, not where the group committed: the
       // group may be ahead of the store (a store rebuilt by replay, a partition moved from another
       // worker), and a partition with nothing new to fetch would never show it in a batch.
-      for (const partition of this.assigned) {
-        const offset = this.next.get(partition) ?? 0n;
-        this.soughtTo.set(partition, offset);
-        this.consumer.seek({ topic: this.opts.topic, partition, offset: String(offset) });
-      }
+      this.seekToStored(this.assigned).catch((err) => this.log.error({ err }, 'cannot read the stored offsets to seek to'));
     });
     this.consumer.on(CRASH, (e) => {
       const err = e.payload.error;
@@ -172,6 +150,19 @@ export class StreamWorker {
     });
   }
 
+  /**
+   * Seeks each partition to the store's next offset. Called from the GROUP_JOIN listener; kafkajs
+   * applies seeks before it fetches the partition (the store answers from its in-memory offsets).
+   */
+  private async seekToStored(partitions: number[]): Promise<void> {
+    const stored = await this.opts.store.storedOffsets(this.opts.topic);
+    for (const partition of partitions) {
+      const offset = BigInt(stored.get(partition) ?? 0n);
+      this.soughtTo.set(partition, offset);
+      this.consumer.seek({ topic: this.opts.topic, partition, offset: String(offset) });
+    }
+  }
+
   /** Finishes the batch in hand, commits, and disconnects. */
   async stop(): Promise<void> {
     if (!this.running) return;
@@ -184,7 +175,7 @@ export class StreamWorker {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = process.hrtime.bigint();
     const { topic, partition } = batch;
-    const stored = this.next.get(partition) ?? 0n;
+    const stored = BigInt((await this.opts.store.storedOffsets(topic)).get(partition) ?? 0n);
     const first = BigInt(batch.firstOffset() ?? batch.messages[0].offset);
     const last = BigInt(batch.lastOffset());
 
@@ -224,7 +215,6 @@ export class StreamWorker {
     const result = await this.applyWaitingForSpace(work, heartbeat, () => isRunning() && !isStale());
     if (!result) return; // stopping, or the partition went elsewhere while the disk was full
     this.opts.metrics.storeApplySeconds.observe(Number(process.hrtime.bigint() - applyStart) / 1e9);
-    this.next.set(partition, last + 1n);
 
     resolveOffset(batch.lastOffset());
     this.consumer.commitOffsets([{ topic, partition, offset: String(last + 1n) }]).catch((err) => {
@@ -253,7 +243,7 @@ export class StreamWorker {
     work: PartitionBatch,
     heartbeat: () => Promise<void>,
     stillOurs: () => boolean,
-  ): Promise<AppliedBatch | undefined> {
+  ): Promise<BatchResult | undefined> {
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.opts.store.applyBatch(work);

@@ -147,7 +147,7 @@ export async function benchSnapshot(options: SnapshotBenchOptions = {}): Promise
     const started = performance.now();
     const cpu = process.cpuUsage();
     const outcome = await snapshotMonth(MONTH, {
-      connect: () => store.connect(),
+      exportMonth: (month, target) => store.exportMonth(month, target),
       snapshotsDir: path.join(dir, 'snapshots'),
       topic: TOPIC,
       lag: async () => ({ total: 0, partitions: [] }),

@@ -78,7 +78,7 @@ export async function openMonthStore(prefix = 'casepipe-snapshot-'): Promise<Mon
     },
     snapshot(month, opts = {}) {
       return snapshotMonth(month, {
-        connect: () => ms.store.connect(),
+        exportMonth: (month, target) => ms.store.exportMonth(month, target),
         snapshotsDir: ms.snapshotsDir,
         topic: TEST_TOPIC,
         lag: async () => opts.lag ?? { total: 0, partitions: [] },

@@ -23,7 +23,7 @@ fs.renameSync = (from: fs.PathLike, to: fs.PathLike) => {
 
 const store = await LiveStore.open({ path: storePath });
 await snapshotMonth(month, {
-  connect: () => store.connect(),
+  exportMonth: (month, target) => store.exportMonth(month, target),
   snapshotsDir,
   topic,
   lag: async () => ({ total: 0, partitions: [] }),
