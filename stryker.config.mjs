@@ -20,7 +20,7 @@ const SCOPES = {
     mutate: ['services/snapshot/schedule.ts:1-146'],
     tests: ['services/snapshot/{schedule,schedule-core}.test.ts'],
   },
-  'batch-plan': { mutate: ['services/worker/batch-plan.ts'], tests: ['services/worker/batch-plan.test.ts'] },
+  'batch-plan': { mutate: ['services/store/batch-plan.ts'], tests: ['services/store/batch-plan.test.ts'] },
 };
 const scope = process.env.MUTATION_SCOPE;
 if (scope !== undefined && !(scope in SCOPES)) throw new Error(`MUTATION_SCOPE must be one of ${Object.keys(SCOPES).join(', ')}`);
