@@ -11,10 +11,13 @@
  * largest resident size seen (sampled every 200 ms, and the main process's VmHWM).
  * The peer's and the worker's figures (every month, department and metric) must be equal, or it throws.
  * HOTPATH_SKIP=peer,perf leaves out runners (comma list of worker, peer, raw, perf) for a quick look.
+ * HOTPATH_CPU_PROF=<folder> runs the worker under `node --cpu-prof` and keeps its .cpuprofile there
+ * (written when the worker stops, after the measured part).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,8 +147,41 @@ function readStat(pid: number): { ppid: number; ticks: number; rssPages: number 
   return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]), rssPages: Number(f[21]) };
 }
 
-/** Children still running, killed when the bench fails half-way. */
+/** Children still running, killed when the bench fails half-way or exits. */
 const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** A port free right now, for the worker's admin server. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Whether the worker's live store holds every record, from its /metrics (casepipe_stored_offset). The
+ * worker's Kafka commit is only a hint: one that fails in a rebalance is not repeated when the partition
+ * has nothing new, so the group's committed offsets may stay short of the end though the store is done.
+ */
+async function workerStoredAll(port: number, topic: string, ends: Map<number, bigint>): Promise<boolean> {
+  let text: string;
+  try {
+    text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  } catch {
+    return false; // not listening yet
+  }
+  const stored = new Map<number, bigint>();
+  for (const m of text.matchAll(/^casepipe_stored_offset\{([^}]*)\} (\d+)/gm)) {
+    if (!m[1].includes(`topic="${topic}"`)) continue;
+    const partition = /partition="(\d+)"/.exec(m[1]);
+    if (partition) stored.set(Number(partition[1]), BigInt(m[2]));
+  }
+  return [...ends].every(([p, end]) => end === 0n || (stored.get(p) ?? -1n) >= end);
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -304,16 +340,18 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
   try {
     if (!skip.has('worker')) {
       console.error('[hotpath] stream worker ...');
+      const port = await freePort();
       const env = {
         ...kafkaEnv,
         CASEPIPE_DATA_DIR: path.join(work, 'worker'),
         CASEPIPE_TOPIC_PREFIX: prefix,
         CASEPIPE_GROUP_ID: `${prefix}worker`,
         CASEPIPE_SCHEDULE: 'off',
-        CASEPIPE_WORKER_PORT: '0',
+        CASEPIPE_WORKER_PORT: String(port),
         LOG_LEVEL: 'warn',
       };
-      const m = await measure('the stream worker', node[0], [...node.slice(1), 'services/cli/main.ts', 'worker'], env, caughtUp(`${prefix}worker`), path.join(work, 'worker.log'));
+      const profile = process.env.HOTPATH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.HOTPATH_CPU_PROF)}`] : [];
+      const m = await measure('the stream worker', node[0], [...node.slice(1), ...profile, 'services/cli/main.ts', 'worker'], env, async () => (await workerStoredAll(port, topic, ends)) || (await caughtUp(`${prefix}worker`)()), path.join(work, 'worker.log'));
       results.worker = m;
       await stopChild(m.child, 'the stream worker');
       workerFigures = {};
