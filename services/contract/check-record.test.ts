@@ -1,4 +1,4 @@
-import { checkCaseEventRecord } from './check-record.js';
+import { checkCaseEventRecord, keyIs } from './check-record.js';
 import { encodeCaseEvent } from './codec.js';
 import type { CaseEvent } from './case-event.js';
 
@@ -25,5 +25,20 @@ describe('checkCaseEventRecord', () => {
     const bad = encodeCaseEvent({ ...event, caseId: '' });
     expect(checkCaseEventRecord({ key: Buffer.from('x'), value: bad, timestampMs: at })).toMatchObject({ ok: false, stage: 'validate', code: 'INVALID_CASE_ID' });
     expect(checkCaseEventRecord({ key: Buffer.from('x'), value: Buffer.from('{}'), timestampMs: at })).toMatchObject({ ok: false, stage: 'decode', code: 'NOT_AVRO', departmentCode: null });
+  });
+
+  it('compares the key with the caseId byte for byte, ASCII in place and anything else through UTF-8', () => {
+    expect(keyIs(Buffer.from('SC2025-1'), 'SC2025-1')).toBe(true);
+    expect(keyIs(Buffer.from('SC2025-2'), 'SC2025-1')).toBe(false);
+    expect(keyIs(Buffer.from('SC2025-'), 'SC2025-1')).toBe(false);
+    expect(keyIs(Buffer.from('SC-案-1'), 'SC-案-1')).toBe(true);
+    expect(keyIs(Buffer.from('SC-案-2'), 'SC-案-1')).toBe(false);
+    // Same length in UTF-16 units and in bytes, but not the same text.
+    expect(keyIs(Buffer.from('é'), 'ab')).toBe(false);
+    expect(keyIs(Buffer.from([0x61, 0xc3]), 'aé')).toBe(false);
+    expect(keyIs(Buffer.from('aé'), 'aé')).toBe(true);
+    expect(keyIs(Buffer.from('Ａ'), 'Ａ')).toBe(true);
+    expect(keyIs(Buffer.alloc(0), '')).toBe(true);
+    expect(keyIs(null, 'x')).toBe(false);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { isCasepipeError, type ErrorCode } from '../platform/errors.js';
 import type { CaseEvent } from './case-event.js';
-import { decodeCaseEvent } from './codec.js';
+import { readCaseEvent } from './codec.js';
 import type { CaseEventSchemas } from './schema-registry.js';
 import { deadLetterDepartment, validateCaseEvent } from './validate.js';
 
@@ -20,7 +20,7 @@ export function checkCaseEventRecord(
 ): RecordCheck {
   let event: CaseEvent;
   try {
-    event = decodeCaseEvent(record.value, schemas).event;
+    event = readCaseEvent(record.value, schemas);
   } catch (err) {
     if (!isCasepipeError(err)) throw err; // a bug, not bad data
     return { ok: false, stage: 'decode', code: err.code, message: err.message, departmentCode: null };
@@ -43,7 +43,19 @@ export function checkCaseEventRecord(
   return { ok: true, event };
 }
 
-function keyIs(key: Buffer | null | undefined, caseId: string): boolean {
-  if (key == null || key.length !== Buffer.byteLength(caseId, 'utf8')) return false;
+/** Whether the key is the caseId's UTF-8 bytes; an ASCII caseId (the common case) is compared in place. */
+export function keyIs(key: Buffer | null | undefined, caseId: string): boolean {
+  if (key == null) return false;
+  const n = caseId.length;
+  if (key.length === n) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = caseId.charCodeAt(i);
+      if (c >= 0x80 || key[i] !== c) break;
+    }
+    if (i === n) return true;
+    if (caseId.charCodeAt(i) < 0x80) return false; // an ASCII character that differs
+  }
+  if (key.length !== Buffer.byteLength(caseId, 'utf8')) return false;
   return key.equals(Buffer.from(caseId, 'utf8'));
 }

@@ -5,7 +5,7 @@
  */
 import { CasepipeError } from '../platform/errors.js';
 import type { CaseEvent } from './case-event.js';
-import { caseEventSchemas, type CaseEventSchemas } from './schema-registry.js';
+import { caseEventSchemas, type CaseEventSchemas, type SchemaVersion } from './schema-registry.js';
 
 export const SINGLE_OBJECT_MAGIC = [0xc3, 0x01] as const;
 export const HEADER_LENGTH = 10;
@@ -51,21 +51,37 @@ export function encodeCaseEvent(event: CaseEvent, version?: number, schemas: Cas
  * single-object header), UNKNOWN_SCHEMA (fingerprint not in schemas/) or DECODE_FAILED (body).
  */
 export function decodeCaseEvent(value: Buffer | null | undefined, schemas: CaseEventSchemas = caseEventSchemas()): DecodedCaseEvent {
+  const writer = writerOf(value, schemas);
+  return { event: toPlainEvent(readBody(value as Buffer, writer, schemas)), writerVersion: writer.version };
+}
+
+/**
+ * The worker's decode: as decodeCaseEvent, but the event is the object avsc's reader built (an
+ * instance of its generated record class, own fields only: the schemas are parsed without record
+ * methods), not a copy. Nothing is allocated beyond what the Avro body holds.
+ */
+export function readCaseEvent(value: Buffer | null | undefined, schemas: CaseEventSchemas = caseEventSchemas()): CaseEvent {
+  return readBody(value as Buffer, writerOf(value, schemas), schemas);
+}
+
+function writerOf(value: Buffer | null | undefined, schemas: CaseEventSchemas): SchemaVersion {
   if (value == null || value.length === 0) {
     throw new CasepipeError('EMPTY_VALUE', 'record has no value (tombstone)');
   }
   if (value.length < HEADER_LENGTH || value[0] !== SINGLE_OBJECT_MAGIC[0] || value[1] !== SINGLE_OBJECT_MAGIC[1]) {
     throw new CasepipeError('NOT_AVRO', `value is not Avro single-object encoded (starts with 0x${value.subarray(0, 4).toString('hex')}, ${value.length} bytes)`);
   }
-  const low = value.readUInt32LE(2);
-  const high = value.readUInt32LE(6);
-  const writer = schemas.byFingerprint(low, high);
+  const writer = schemas.byFingerprint(value.readUInt32LE(2), value.readUInt32LE(6));
   if (!writer) {
     throw new CasepipeError(
       'UNKNOWN_SCHEMA',
       `writer schema fingerprint ${value.subarray(2, HEADER_LENGTH).toString('hex')} is not a case-event version in schemas/`,
     );
   }
+  return writer;
+}
+
+function readBody(value: Buffer, writer: SchemaVersion, schemas: CaseEventSchemas): CaseEvent {
   let decoded: { value: unknown; offset: number };
   try {
     decoded = schemas.current.type.decode(value, HEADER_LENGTH, schemas.resolverFor(writer));
@@ -78,7 +94,7 @@ export function decodeCaseEvent(value: Buffer | null | undefined, schemas: CaseE
   if (decoded.offset !== value.length) {
     throw new CasepipeError('DECODE_FAILED', `case-event v${writer.version} body has ${value.length - decoded.offset} trailing bytes`);
   }
-  return { event: toPlainEvent(decoded.value as CaseEvent), writerVersion: writer.version };
+  return decoded.value as CaseEvent;
 }
 
 /** avsc returns instances of a generated record class; callers get a plain object literal. */

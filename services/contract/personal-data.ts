@@ -32,7 +32,9 @@ const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 /** Check value by weighted sum mod 11; 10 stands for X. */
 const ID_CHECK = [1, 0, 10, 9, 8, 7, 6, 5, 4, 3, 2];
 /** First two digits of a GB 11643 number: provinces, Hong Kong, Macao, Taiwan. */
-const PROVINCES = new Set([11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83]);
+/** A lookup table indexed by the two digits (a Set's has() showed in the worker's profile). */
+const PROVINCES = new Uint8Array(100);
+for (const p of [11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83]) PROVINCES[p] = 1;
 
 // Scratch space reused across calls (the scan is synchronous): every digit of the text in order, and
 // per group its first digit's index in `digits`, its span in the text, how it is joined to the group
@@ -217,7 +219,7 @@ function isMobile(off: number): boolean {
 function hasProvince(off: number): boolean {
   const p = digits[off] * 10 + digits[off + 1];
   // Foreigners' permanent residence cards (2023) put a 9 before the province code.
-  return PROVINCES.has(p) || (digits[off] === 9 && PROVINCES.has(digits[off + 1] * 10 + digits[off + 2]));
+  return PROVINCES[p] === 1 || (digits[off] === 9 && PROVINCES[digits[off + 1] * 10 + digits[off + 2]] === 1);
 }
 
 function isIdNumber18(off: number, check: number): boolean {

@@ -35,7 +35,9 @@ export function parseSchemaFile(file: string, version: number): SchemaVersion {
   }
   let type: avsc.Type;
   try {
-    type = avsc.Type.forSchema(json as avsc.Schema);
+    // No clone/compare/toBuffer… on decoded records: the worker passes them on as they come (no copy),
+    // so they must look like plain objects to whoever enumerates them.
+    type = avsc.Type.forSchema(json as avsc.Schema, { omitRecordMethods: true });
   } catch (err) {
     throw new CasepipeError('SCHEMA_INCOMPATIBLE', `${file}: not a valid Avro schema: ${(err as Error).message}`, { cause: err });
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CaseEvent } from './case-event.js';
 import { sampleEvent } from './test-events.js';
-import { deadLetterDepartment, validateCaseEvent } from './validate.js';
+import { deadLetterDepartment, textOk, validateCaseEvent } from './validate.js';
 
 const INGESTED = Date.UTC(2025, 8, 1, 2, 0); // 2025-09-01T02:00Z
 const DAY = 24 * 60 * 60 * 1000;
@@ -119,5 +119,26 @@ describe('attribute names a reader would drop, and where a refused event is coun
     expect(deadLetterDepartment(event, personal('departmentCode'))).toBeNull();
     expect(deadLetterDepartment(event, personal('attributes.备注'))).toBe(event.departmentCode);
     expect(deadLetterDepartment(event, { code: 'INVALID_DEPARTMENT', field: 'departmentCode', message: 'm' })).toBe(event.departmentCode);
+  });
+});
+
+describe('textOk, the allocation-free text check', () => {
+  // The rule as it was first written (trim and a regular expression); textOk must agree with it.
+  const reference = (value: string, max: number) =>
+    value.trim().length > 0 && value.length <= max && !/[\u0000-\u001f\u007f]/.test(value) && value === value.trim();
+
+  it('agrees with the trim-based rule on every kind of white space, control character and length', () => {
+    const spaces = [' ', '\t', '\n', '\v', '\f', '\r', '\u00a0', '\u1680', '\u2000', '\u2005', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000', '\ufeff'];
+    const others = ['\u0085', '\u180e', '\u200b', '\u0000', '\u001f', '\u007f', '\u0080', 'a', '案', '１'];
+    const samples = ['', 'SC2025-1', '交通运输厅', 'x'.repeat(8), 'x'.repeat(9)];
+    for (const c of [...spaces, ...others]) samples.push(c, `${c}a`, `a${c}`, `a${c}b`, `${c}${c}`);
+    let refused = 0;
+    for (const s of samples) {
+      expect([s, textOk(s, 8)]).toEqual([s, reference(s, 8)]);
+      if (!reference(s, 8)) refused++;
+    }
+    expect(refused).toBeGreaterThan(spaces.length * 3);
+    expect(textOk(null, 8)).toBe(false);
+    expect(textOk(12, 8)).toBe(false);
   });
 });

@@ -197,9 +197,12 @@ export class StreamWorker {
     const toDeadLetter: DeadLetterMessage[] = [];
     // Only a batch that starts below the stored offset (a replay) needs each offset compared.
     const replay = first < plan.from;
+    // One pass: judge each record and count the valid ones by kind (for eventsCounted).
+    const byKind = new Map<string, number>();
     for (const message of batch.messages) {
       if (replay && BigInt(message.offset) < plan.from) continue;
-      this.classify(topic, partition, message, work, toDeadLetter);
+      const kind = this.classify(topic, partition, message, work, toDeadLetter);
+      if (kind !== undefined) byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
     }
     this.opts.metrics.recordsRead.inc({ topic, partition: String(partition) }, work.events.length + work.deadLetters.length);
 
@@ -224,8 +227,6 @@ export class StreamWorker {
 
     this.consecutiveFailures = 0;
     const m = this.opts.metrics;
-    const byKind = new Map<string, number>();
-    for (const e of work.events) byKind.set(e.event.kind, (byKind.get(e.event.kind) ?? 0) + 1);
     for (const [kind, n] of byKind) m.eventsCounted.inc({ kind }, n);
     m.duplicatesDropped.inc(result.duplicates);
     m.lateEvents.inc(result.late);
@@ -268,13 +269,18 @@ export class StreamWorker {
     }
   }
 
-  private classify(topic: string, partition: number, message: KafkaMessage, work: PartitionBatch, dlq: DeadLetterMessage[]): void {
+  /** Adds the record to the batch's events or dead letters; returns the event's kind when it counts. */
+  private classify(topic: string, partition: number, message: KafkaMessage, work: PartitionBatch, dlq: DeadLetterMessage[]): string | undefined {
     // "Ingestion" is the record's Kafka timestamp, not the clock: a replay must judge every record as
     // the first run did, or the store would depend on when it was rebuilt.
     const timestampMs = Number(message.timestamp);
     const check = checkCaseEventRecord({ key: message.key, value: message.value, timestampMs });
-    if (check.ok) work.events.push({ event: check.event, offset: message.offset, timestampMs });
-    else this.deadLetter(topic, partition, message, check.stage, check.code, check.message, check.departmentCode, work, dlq);
+    if (check.ok) {
+      work.events.push({ event: check.event, offset: message.offset, timestampMs });
+      return check.event.kind;
+    }
+    this.deadLetter(topic, partition, message, check.stage, check.code, check.message, check.departmentCode, work, dlq);
+    return undefined;
   }
 
   private deadLetter(

@@ -20,7 +20,7 @@ const KINDS = ['RECEIVED', 'COMPLETED', 'DELIVERED', 'CONSULTED'] as const;
 const CHANNEL = { RECEIVED: 'FULL_ONLINE', COMPLETED: 'FULL_ONLINE', DELIVERED: 'DEPARTMENT_WINDOW', CONSULTED: 'PHONE' } as const;
 
 /** 1M events, ~15% of them re-sent copies, over 40 departments, in August 2025. */
-function* benchEvents(n: number): Generator<{ key: string; value: Buffer }> {
+export function* benchEvents(n: number): Generator<{ key: string; value: Buffer }> {
   const base = Date.parse('2025-08-01T00:00:00Z');
   for (let i = 0; i < n; i++) {
     const copy = i % 7 === 6; // a re-send of an earlier case
