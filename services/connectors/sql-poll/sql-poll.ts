@@ -98,7 +98,7 @@ class SqlPollConnector implements SourceConnector {
     const shape = this.shape;
     const select = this.selectList(shape);
     // Fixed for the whole read, so every page sees the same horizon.
-    const nowMs = await this.ctx.request('database clock', () => client.nowMs());
+    const nowMs = Math.floor(await this.ctx.request('database clock', () => client.nowMs()));
     const upper = this.timestampParam(nowMs - this.s.safetyLagSeconds * 1000, shape.aware);
     const stored = checkpoints.get(this.stream) as TableCheckpoint | undefined;
 
