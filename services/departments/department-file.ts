@@ -36,6 +36,12 @@ export const departmentSpec = z
       })
       .strict()
       .default({ concurrency: 1, retries: 5 }),
+    sample: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('a sample of the source for `casepipe connector test`, relative to this file (file-drop: an export file; sql-poll, http-poll, webhook: JSONL, one record per line)')
+      .meta({ examples: ['samples/YBJ.csv'] }),
   })
   .strict();
 
