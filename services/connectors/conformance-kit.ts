@@ -181,15 +181,15 @@ class KitRun {
   }
 
   async check() {
-    if (this.opts.live) return this.type.create(this.d.source, this.ctx(new AbortController().signal)).check();
-    return this.withSource(async (src) => {
-      const connector = this.type.create(src.settings, this.ctx(new AbortController().signal));
+    const checkOnce = async (settings: SourceSettings) => {
+      const connector = this.type.create(settings, this.ctx(new AbortController().signal));
       try {
         return await connector.check();
       } finally {
         await connector.close?.();
       }
-    });
+    };
+    return this.opts.live ? checkOnce(this.d.source) : this.withSource((src) => checkOnce(src.settings));
   }
 
   /** A fresh sample source read to its end. */
