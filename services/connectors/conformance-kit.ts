@@ -21,7 +21,7 @@ import { isCasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { Checkpoint, ConnectorType, SampleSource, SourceValue } from './connector.js';
 import { connectorType, type SourceSettings } from './connector-types.js';
-import { compileMapping, cellText, type RecordMapper } from './record-mapping.js';
+import { cellText, compileMapping, mappedColumns, type RecordMapper } from './record-mapping.js';
 import { recordOutcome, type Refusal } from './record-outcome.js';
 import { describeSecret, readSecret } from './secrets.js';
 import { sourceRequester } from './source-requests.js';
@@ -287,7 +287,7 @@ class KitRun {
 
   private ctx(signal: AbortSignal) {
     const logger = this.opts.logger.child({ component: 'connector-test', department: this.d.code });
-    return { department: this.d.code, logger, request: sourceRequester(this.d.limits, logger, signal) };
+    return { department: this.d.code, logger, request: sourceRequester(this.d.limits, logger, signal), mappedColumns: mappedColumns(this.d.mapping), env: this.opts.env };
   }
 
   private async withSource<T>(use: (src: SampleSource<SourceSettings>) => Promise<T>): Promise<T> {
