@@ -63,7 +63,7 @@ export function scaffoldDepartment(req: ScaffoldRequest): ScaffoldResult {
 
   const yaml = departmentYaml(req, type.type, type.description, schemaOf(type.spec));
   const department = parseDepartment(yaml, out.departmentFile);
-  const sample = sampleRecords(department).map((r) => JSON.stringify(r)).join('\n') + '\n';
+  const sample = sampleRecords(department, columnSettings(schemaOf(type.spec))).map((r) => JSON.stringify(r)).join('\n') + '\n';
   const test = testSource(req.code, path.relative(req.root, out.departmentFile), path.relative(path.dirname(out.testFile), req.root) || '.');
   fs.mkdirSync(path.dirname(out.sampleFile), { recursive: true });
   fs.mkdirSync(path.dirname(out.testFile), { recursive: true });
@@ -129,8 +129,9 @@ function propertyLines(key: string, schema: JsonSchema, required: boolean, inden
     if (isEmpty(schema.default) && example !== undefined) lines.push(`${indent}# e.g. ${key}: ${flow(example)}`);
     return lines;
   }
-  if (example !== undefined) return [...head, `${indent}${key}: ${flow(example)}`];
-  return [...head, `${indent}# ${key}: ${schema.enum ? String(schema.enum[0]) : '…'}`];
+  // A type's optional list (columns to read…) names another source's columns: left commented out.
+  if (example !== undefined && !(at.startsWith('source.') && Array.isArray(example))) return [...head, `${indent}${key}: ${flow(example)}`];
+  return [...head, `${indent}# ${key}: ${example !== undefined ? flow(example) : schema.enum ? String(schema.enum[0]) : '…'}`];
 }
 
 function deepRename(v: unknown, rename: (v: unknown) => unknown): unknown {
@@ -161,9 +162,9 @@ function comment(text: string | undefined, indent: string): string[] {
 /**
  * Records the department's own mapping accepts: the listed source values in turn, times in the
  * declared format, made-up personal values in every personal column (so the kit proves they stay out),
- * and a value for every column the source settings name (`…Column` options: a cursor, a timestamp).
+ * and a value for every column the source settings name (a setting described as a column: a cursor, a timestamp).
  */
-export function sampleRecords(d: Department): Record<string, SourceValue>[] {
+export function sampleRecords(d: Department, columnOptions: string[] = []): Record<string, SourceValue>[] {
   const m = d.mapping;
   const start = Date.UTC(2025, 7, 1, 1, 0, 0); // 09:00 in Beijing
   const records: Record<string, SourceValue>[] = [];
@@ -175,9 +176,10 @@ export function sampleRecords(d: Department): Record<string, SourceValue>[] {
   for (let i = 0; i < SAMPLE_RECORDS; i++) {
     const at = start + i * 3_600_000;
     const fields: Record<string, SourceValue> = {};
-    for (const [key, value] of Object.entries(d.source)) {
-      if (!/column$/i.test(key) || typeof value !== 'string') continue;
-      fields[value] = /time|updated|modified|_at$|At$/i.test(`${key} ${value}`) ? new Date(at).toISOString() : i + 1;
+    for (const key of columnOptions) {
+      const value = (d.source as Record<string, unknown>)[key];
+      if (typeof value !== 'string') continue;
+      fields[value] = /time|updated|modified|written|_at$|At$/i.test(`${key} ${value}`) ? formatTime(at, 'yyyy-MM-dd HH:mm:ss') : i + 1;
     }
     for (const c of m.recordId ?? []) fields[c] = `${d.code}-${String(i + 1).padStart(4, '0')}`;
     if ('column' in m.caseId) fields[m.caseId.column] = `${d.code}-CASE-${Math.floor(i / 3) + 1}`;
@@ -191,6 +193,13 @@ export function sampleRecords(d: Department): Record<string, SourceValue>[] {
     records.push(fields);
   }
   return records;
+}
+
+/** The type's settings that name a source column (a watermark, a cursor): their description says so. */
+function columnSettings(schema: JsonSchema): string[] {
+  return Object.entries(schema.properties ?? {})
+    .filter(([, p]) => p.type === 'string' && /\bcolumn\b/i.test(p.description ?? '') && !/\bcolumns\b/i.test(p.description ?? ''))
+    .map(([k]) => k);
 }
 
 /** Beijing wall time of `ms` in a local-time format (or iso / epoch-ms). */
