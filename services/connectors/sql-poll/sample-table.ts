@@ -141,6 +141,7 @@ async function createTable(db: SqlClient, s: SqlPollSettings, sample: Row[]): Pr
   };
   await insert(rows);
   return {
+    /** New rows as a writer adds them: updatedAt after every row there (a given one is replaced), a new id unless the given one is free. */
     async add(more) {
       const [top] = await db.select(`SELECT MAX(${db.quote(s.updatedAt)}) AS u, MAX(${db.quote(s.id)}) AS id FROM ${table}`, []);
       const lastAt = String(top.raw.u);
@@ -151,7 +152,7 @@ async function createTable(db: SqlClient, s: SqlPollSettings, sample: Row[]): Pr
         const given = r[s.id];
         const id = given !== undefined && given !== null && !existing.has(String(given)) ? given : integerIds ? ++next : `added-${++next}`;
         existing.add(String(id));
-        return { ...r, [s.id]: id, [s.updatedAt]: r[s.updatedAt] ?? shiftTimestamp(lastAt, 1).replace(/[+-]\d{2}(:?\d{2})?$|Z$/, '') };
+        return { ...r, [s.id]: id, [s.updatedAt]: shiftTimestamp(lastAt, 1).replace(/[+-]\d{2}(:?\d{2})?$|Z$/, '') };
       });
       await insert(added);
     },

@@ -99,11 +99,14 @@ export function sqlClient(c: Connection, timeouts: Timeouts): SqlClient {
 const PG_TIMESTAMP = 1114;
 const PG_TIMESTAMPTZ = 1184;
 const PG_DATE = 1082;
+const PG_INT8 = 20;
 const RAW_TEXT = (text: string) => text;
+/** bigint as a number while exact (as mysql2's supportBigNumbers gives it), else its text. */
+const INT8 = (text: string) => (Number.isSafeInteger(Number(text)) ? Number(text) : text);
 /** Per-pool type parsers: date/time types stay the server's text (pg would build a Date in this process's zone). */
 const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === PG_TIMESTAMP || oid === PG_TIMESTAMPTZ || oid === PG_DATE ? RAW_TEXT : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === PG_TIMESTAMP || oid === PG_TIMESTAMPTZ || oid === PG_DATE ? RAW_TEXT : oid === PG_INT8 ? INT8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 class PostgresClient implements SqlClient {
