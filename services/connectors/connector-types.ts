@@ -2,11 +2,17 @@
 import type { ConnectorType } from './connector.js';
 import { fileDrop } from './file-drop/file-drop.js';
 import type { FileDropSettings } from './file-drop/file-drop-spec.js';
+import { httpPoll } from './http-poll/http-poll.js';
+import type { HttpPollSettings } from './http-poll/http-poll-spec.js';
+import { webhook } from './webhook/webhook.js';
+import type { WebhookSettings } from './webhook/webhook-spec.js';
 
-export type SourceSettings = FileDropSettings;
+export type SourceSettings = FileDropSettings | HttpPollSettings | WebhookSettings;
 
 const TYPES: { [K in SourceSettings['type']]: ConnectorType<Extract<SourceSettings, { type: K }>> } = {
   'file-drop': fileDrop,
+  'http-poll': httpPoll,
+  webhook,
 };
 
 export const CONNECTOR_TYPE_NAMES = Object.keys(TYPES) as [SourceSettings['type'], ...SourceSettings['type'][]];
