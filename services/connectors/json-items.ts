@@ -37,7 +37,10 @@ export function flattenItem(item: JsonObject, prefix = '', out: Record<string, S
 
 /** One item as a source record; an item that is not an object is a record problem (dead-lettered). */
 export function itemRecord(item: unknown, id: string, location: string): SourceRecord {
-  if (!isJsonObject(item)) return { id, location, problem: { code: 'SOURCE_ROW_MALFORMED', message: `${location} is not a JSON object` } };
+  if (!isJsonObject(item)) {
+    const what = item === null ? 'null' : Array.isArray(item) ? 'an array' : `a ${typeof item}`;
+    return { id, location, problem: { code: 'SOURCE_ROW_MALFORMED', message: `the item is ${what}, not a JSON object` } };
+  }
   return { id, location, fields: flattenItem(item) };
 }
 
