@@ -34,6 +34,45 @@ describe('webhook signatures', () => {
   });
 });
 
+describe('webhook replies', () => {
+  it('answers 503 when the runtime leaves the batch uncommitted (publishing failed), and takes the same request again', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-webhook-503-'));
+    fs.writeFileSync(path.join(dir, 'secret'), 'k');
+    const settings = webhook.spec.parse({ type: 'webhook', secret: { file: path.join(dir, 'secret') }, host: '127.0.0.1', port: 0 });
+    const connector = new WebhookConnector(settings, { department: 'T503', logger: silentLogger(), request: (_w, fn) => fn() });
+    const signal = new AbortController().signal;
+    try {
+      const { port } = await connector.address();
+      const url = `http://127.0.0.1:${port}/webhooks/T503`;
+      const body = '[{"a":"1"}]';
+      const ts = Math.floor(Date.now() / 1000);
+      const send = () => fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-casepipe-timestamp': String(ts), 'x-casepipe-signature': signBody('k', ts, body) } });
+      const first = send();
+      await connector.waitForData(signal, 5000);
+      await expect(
+        (async () => {
+          for await (const b of connector.read({ get: () => undefined }, signal)) {
+            expect(b.records).toHaveLength(1);
+            throw new Error('the broker refused the batch');
+          }
+        })(),
+      ).rejects.toThrow('the broker refused');
+      const refused = await first;
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      // The sender retries the identical request: not a replay, since it was never accepted.
+      const again = send();
+      await connector.waitForData(signal, 5000);
+      for await (const b of connector.read({ get: () => undefined }, signal)) await b.afterCommit?.();
+      expect((await again).status).toBe(200);
+      expect((await send()).status).toBe(401); // now it is one
+    } finally {
+      await connector.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('webhook sampleSource', () => {
   it('pushes the sample as signed requests that read() yields, answered after afterCommit', async () => {
     const d = loadDepartmentFile(path.join(DEFAULT_DEPARTMENTS_DIR, 'MZT.yaml'));
