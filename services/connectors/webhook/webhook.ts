@@ -17,6 +17,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { CheckpointReader, ConnectorContext, ConnectorType, SampleSource, SourceBatch, SourceConnector, SourceRecord, SourceValue } from '../connector.js';
 import { isJsonObject, itemRecord, jsonlSampleRecords, readJsonlItems } from '../json-items.js';
+import { CasepipeError } from '../../platform/errors.js';
 import { readSecret } from '../secrets.js';
 import { ReplayGuard, REQUEST_ID_HEADER, signBody, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './webhook-signature.js';
 import { WebhookServer, type WebhookReply } from './webhook-server.js';
@@ -43,8 +44,13 @@ export const webhook: ConnectorType<WebhookSettings> = {
   sampleSource: (settings, sampleFile, work) => sampleWebhookSource(settings, sampleFile, work.dir, work.department),
 };
 
+/** Where a department's endpoint listens: its file's host/port, else CASEPIPE_WEBHOOK_HOST/PORT, else the defaults. */
 export function webhookAddress(settings: WebhookSettings, env: NodeJS.ProcessEnv = process.env): { host: string; port: number } {
-  const envPort = env.CASEPIPE_WEBHOOK_PORT === undefined || env.CASEPIPE_WEBHOOK_PORT === '' ? undefined : Number(env.CASEPIPE_WEBHOOK_PORT);
+  const text = env.CASEPIPE_WEBHOOK_PORT;
+  const envPort = text === undefined || text === '' ? undefined : Number(text);
+  if (envPort !== undefined && (!/^\d{1,5}$/.test(text!) || envPort > 65535)) {
+    throw new CasepipeError('CONFIG_INVALID', `CASEPIPE_WEBHOOK_PORT=${JSON.stringify(text)}: expected a port number 0-65535`);
+  }
   return { host: settings.host ?? (env.CASEPIPE_WEBHOOK_HOST || DEFAULT_WEBHOOK_HOST), port: settings.port ?? envPort ?? DEFAULT_WEBHOOK_PORT };
 }
 
