@@ -46,25 +46,36 @@ export function itemRecord(item: unknown, id: string, location: string): SourceR
 
 /** The items of a JSONL sample (one object per line; blank lines skipped; a bad line throws, naming it). */
 export function readJsonlItems(file: string): JsonObject[] {
-  const out: JsonObject[] = [];
-  fs.readFileSync(file, 'utf8')
-    .split(/\r?\n/)
-    .forEach((line, i) => {
-      if (line.trim() === '') return;
-      let v: unknown;
-      try {
-        v = JSON.parse(line);
-      } catch {
-        throw new Error(`${path.basename(file)} line ${i + 1} is not JSON`);
-      }
-      if (!isJsonObject(v)) throw new Error(`${path.basename(file)} line ${i + 1} is not a JSON object`);
-      out.push(v);
-    });
-  return out;
+  return jsonlLines(file).map(({ line, value }) => {
+    if (value instanceof Error) throw new Error(`${path.basename(file)} line ${line}: ${value.message}`);
+    if (!isJsonObject(value)) throw new Error(`${path.basename(file)} line ${line} is not a JSON object`);
+    return value;
+  });
 }
 
-/** sampleRecords of both JSON types: line n is record `sample:<n>`. */
+/** sampleRecords of both JSON types: item n is record `sample:<n>`; a line that is not an object is a record problem. */
 export function jsonlSampleRecords(file: string): SourceRecord[] {
   const name = path.basename(file);
-  return readJsonlItems(file).map((item, i) => itemRecord(item, `sample:${i + 1}`, `${name} item ${i + 1}`));
+  return jsonlLines(file).map(({ line, value }, i) => {
+    const location = `${name} line ${line}`;
+    if (value instanceof Error) return { id: `sample:${i + 1}`, location, problem: { code: 'SOURCE_ROW_MALFORMED', message: value.message } };
+    return itemRecord(value, `sample:${i + 1}`, location);
+  });
+}
+
+function jsonlLines(file: string): { line: number; value: unknown }[] {
+  const out: { line: number; value: unknown }[] = [];
+  fs.readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .forEach((text, i) => {
+      if (text.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        value = new Error('not JSON');
+      }
+      out.push({ line: i + 1, value });
+    });
+  return out;
 }
