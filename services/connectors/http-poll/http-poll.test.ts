@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { silentLogger } from '../../platform/logger.js';
 import { DEFAULT_DEPARTMENTS_DIR } from '../../platform/config.js';
@@ -25,6 +27,25 @@ describe('http-poll pieces', () => {
     expect(local.write(t - 600_000)).toBe('2025-09-01 07:50:00');
     expect(httpClock('epoch-s', 'UTC').write(t)).toBe(String(t / 1000));
     expect(httpClock('iso', 'UTC').read('2025-09-01T08:00:00+08:00')).toBe(t);
+  });
+});
+
+describe('http-poll stopping', () => {
+  it('ends read() quietly when the run is stopped mid-request (no department error on SIGTERM)', async () => {
+    const server = http.createServer(() => undefined); // never answers
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const settings = httpPoll.spec.parse({ type: 'http-poll', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paging: { mode: 'cursor', cursorPath: 'next' } });
+    const connector = new HttpPollConnector(settings, { department: 'T', logger: silentLogger(), request: (_w, fn) => fn() });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 200);
+    const batches: SourceBatch[] = [];
+    try {
+      for await (const b of connector.read({ get: () => undefined }, stop.signal)) batches.push(b);
+      expect(batches).toEqual([]);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 

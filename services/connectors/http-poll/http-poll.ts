@@ -108,7 +108,13 @@ export class HttpPollConnector implements SourceConnector {
     for (let asked = 0; asked < maxPages && !signal.aborted; asked++) {
       const pageNo = pages + 1;
       const url = this.url(at, since);
-      const body = await this.ctx.request(`GET ${this.settings.path} page ${pageNo}`, () => getJson(url, { headers: this.requestHeaders(), timeoutMs: this.settings.timeoutSeconds * 1000, signal }));
+      let body: unknown;
+      try {
+        body = await this.ctx.request(`GET ${this.settings.path} page ${pageNo}`, () => getJson(url, { headers: this.requestHeaders(), timeoutMs: this.settings.timeoutSeconds * 1000, signal }));
+      } catch (err) {
+        if (signal.aborted) return; // stopping (SIGTERM): the last page is checkpointed, the next run goes on from it
+        throw err;
+      }
       const items = atPath(body, this.settings.itemsPath);
       if (!Array.isArray(items)) {
         throw new CasepipeError('SOURCE_RESPONSE_INVALID', `${url.origin}${url.pathname} page ${pageNo}: no item array at itemsPath ${JSON.stringify(this.settings.itemsPath)}`);
