@@ -59,5 +59,6 @@ export const httpPollSpec = z
     pollSeconds: z.number().positive().default(60).describe('how often the API is asked for new records'),
   })
   .strict()
+  .refine((s) => s.paging.mode !== 'cursor' || s.itemsPath !== '', { message: 'cursor paging needs the items inside an object (set itemsPath, e.g. data.items)', path: ['itemsPath'] })
   .describe('http-poll: a paged JSON API (cursor or page number), polled; 429 and 5xx are retried with backoff honouring Retry-After, per stream checkpoints resume a pass after a restart');
 export type HttpPollSettings = z.infer<typeof httpPollSpec>;

@@ -34,7 +34,7 @@ describe('http-poll stopping', () => {
   it('ends read() quietly when the run is stopped mid-request (no department error on SIGTERM)', async () => {
     const server = http.createServer(() => undefined); // never answers
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const settings = httpPoll.spec.parse({ type: 'http-poll', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, paging: { mode: 'cursor', cursorPath: 'next' } });
+    const settings = httpPoll.spec.parse({ type: 'http-poll', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, itemsPath: 'items', paging: { mode: 'cursor', cursorPath: 'next' } });
     const connector = new HttpPollConnector(settings, { department: 'T', logger: silentLogger(), request: (_w, fn) => fn() });
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 200);

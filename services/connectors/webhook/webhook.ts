@@ -227,7 +227,11 @@ export async function pushSigned(url: string, secret: string, body: unknown, opt
 
 const SAMPLE_ITEMS_PER_REQUEST = 100;
 
-/** The endpoint on a free local port with a throwaway secret, and a pusher sending the sample signed. */
+/**
+ * The endpoint on a free local port with a throwaway secret, and a pusher sending the sample signed
+ * (100 items a request, all at once). push() and add() resolve when every request got its 200, i.e.
+ * after the reader committed them: drive read() and waitForData() while they run, as the runtime does.
+ */
 async function sampleWebhookSource(settings: WebhookSettings, sampleFile: string, dir: string, department: string): Promise<SampleSource<WebhookSettings>> {
   const secret = randomBytes(24).toString('hex');
   const secretFile = path.join(dir, `${department}.webhook-secret`);
