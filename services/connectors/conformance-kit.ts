@@ -308,8 +308,10 @@ class KitRun {
 
   /**
    * One run of a connector, as the runtime does it minus Kafka: per batch map and validate every
-   * record, store the checkpoint, run afterCommit. `feed` (push types) runs once read() started; the
-   * read is stopped when it is done. `stopAfter`: stop after that many batches, as a crash would.
+   * record, store the checkpoint, run afterCommit; read() until caught up. With `feed` (push types)
+   * the runtime's loop goes on: once the first read() ended (the endpoint listens) the feed starts, and
+   * read() / waitForData() alternate until the feed resolved (every pushed request was answered).
+   * `stopAfter`: stop after that many batches, as a crash would.
    */
   private async readPass(src: SampleSource<SourceSettings>, checkpoints: Map<string, Checkpoint>, how: { feed?: () => Promise<void>; stopAfter?: number } = {}): Promise<Pass> {
     const controller = new AbortController();
@@ -320,20 +322,17 @@ class KitRun {
     const hang = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         controller.abort();
-        reject(new Error(`connector test: a read of the sample did not end within ${timeoutMs / 1000} s (read() must end when caught up, or on abort)`));
+        reject(new Error(`connector test: a read of the sample did not end within ${timeoutMs / 1000} s (read() must end when caught up; a push type's feed must resolve)`));
       }, timeoutMs);
     });
     hang.catch(() => undefined);
+    let feeding: Promise<void> | undefined;
+    let fed = false;
     let feedError: unknown;
-    try {
-      const it = connector.read({ get: (s) => checkpoints.get(s) }, controller.signal)[Symbol.asyncIterator]();
-      const next = it.next();
-      const feeding = how.feed?.().then(
-        () => controller.abort(),
-        (err) => ((feedError = err), controller.abort()),
-      );
-      for (let r = await Promise.race([next, hang]); !r.done; r = await Promise.race([it.next(), hang])) {
-        const batch = r.value;
+    let wake = new AbortController();
+    /** One read() to its end; false when stopped after `stopAfter` batches. */
+    const drain = async (): Promise<boolean> => {
+      for await (const batch of connector.read({ get: (s) => checkpoints.get(s) }, controller.signal)) {
         const ingestedAt = Date.now();
         for (const record of batch.records) {
           pass.records++;
@@ -345,9 +344,27 @@ class KitRun {
         checkpoints.set(batch.stream, batch.checkpoint);
         await batch.afterCommit?.();
         pass.batches++;
-        if ((how.stopAfter !== undefined && pass.batches >= how.stopAfter) || controller.signal.aborted) break;
+        if (how.stopAfter !== undefined && pass.batches >= how.stopAfter) return false;
+        if (controller.signal.aborted) return false;
       }
-      await it.return?.();
+      return true;
+    };
+    const run = async () => {
+      for (;;) {
+        const caughtUp = await drain();
+        if (!caughtUp || !how.feed || fed) return;
+        feeding ??= how.feed().then(
+          () => ((fed = true), wake.abort()),
+          (err) => ((feedError = err), (fed = true), wake.abort()),
+        );
+        if (fed) continue; // one more read() for what came with the last answers
+        if (connector.waitForData) await connector.waitForData(wake.signal, 1000);
+        else await new Promise((r) => setTimeout(r, 50));
+        if (wake.signal.aborted) wake = new AbortController();
+      }
+    };
+    try {
+      await Promise.race([run(), hang]);
       await feeding;
       if (feedError) throw feedError;
     } finally {
