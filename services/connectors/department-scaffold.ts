@@ -115,7 +115,8 @@ function propertyLines(key: string, schema: JsonSchema, required: boolean, inden
   const head = comment(notes, indent);
   if (schema.const !== undefined) return [...head, `${indent}${key}: ${flow(schema.const)}`];
   const isEmpty = (v: unknown) => (Array.isArray(v) && v.length === 0) || (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
-  if (START_FROM_EXAMPLE.has(at) && example !== undefined) return [...head, `${indent}${key}: ${flow(example)}`];
+  // An empty-text default with an example (a JSON path) is a blank to fill: the example is the better start.
+  if ((START_FROM_EXAMPLE.has(at) || schema.default === '') && example !== undefined) return [...head, `${indent}${key}: ${flow(example)}`];
   if (schema.properties && (required ? example === undefined : schema.default !== undefined)) {
     return [...head, `${indent}${key}:`, ...objectLines(schema, `${indent}  `, at, rename)];
   }
