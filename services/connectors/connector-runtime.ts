@@ -18,7 +18,7 @@ import type { SourceBatch, SourceConnector } from './connector.js';
 import { ConnectorState } from './connector-state.js';
 import { connectorType } from './connector-types.js';
 import { mapDeadLetter } from './map-dead-letter.js';
-import { compileMapping } from './record-mapping.js';
+import { compileMapping, mappedColumns } from './record-mapping.js';
 import { recordOutcome } from './record-outcome.js';
 import { readSecret } from './secrets.js';
 import { sourceRequester } from './source-requests.js';
@@ -71,7 +71,7 @@ async function runDepartment(d: Department, state: ConnectorState, producer: Pro
     const map = compileMapping(d.mapping, d.personalData, { departmentCode: d.code, departmentName: d.name }, hmacKey);
     const type = connectorType(d.source.type);
     if (!type) throw new CasepipeError('DEPARTMENT_FILE_INVALID', `${d.file}: unknown connector type ${d.source.type}`);
-    connector = type.create(d.source, { department: d.code, logger: log, request: sourceRequester(d.limits, log, opts.signal) });
+    connector = type.create(d.source, { department: d.code, logger: log, request: sourceRequester(d.limits, log, opts.signal), mappedColumns: mappedColumns(d.mapping), env: opts.env });
     const checkpoints = state.reader(d.code);
     const cadenceMs = durationMs(d.cadence.every);
     let failures = 0;
