@@ -26,7 +26,7 @@ export const departmentSpec = z
       .string()
       .min(1)
       .optional()
-      .describe('a sample of the source for `casepipe connector test`, relative to this file (samples/<code>.<ext>)')
+      .describe('a sample of the source for `casepipe connector test`, relative to this file: samples/<code>.<ext> (file-drop: an export file; sql-poll, http-poll, webhook: JSONL, one record per line)')
       .meta({ examples: ['samples/YBJ.csv'] }),
     mapping: mappingSpec,
     personalData: personalDataSpec.default({ drop: [], hmac: [] }),

@@ -74,12 +74,15 @@ export type ErrorCode =
   | 'SECRET_MISSING'
   | 'SOURCE_UNAVAILABLE'
   | 'SOURCE_FILE_UNREADABLE'
+  | 'SOURCE_RESPONSE_INVALID'
   | 'CONNECTOR_STATE_FAILED'
   | 'SOURCE_ROW_MALFORMED'
   | 'MAP_MISSING_FIELD'
   | 'MAP_UNKNOWN_VALUE'
   | 'MAP_BAD_TIME'
-  | 'MAP_PERSONAL_DATA';
+  | 'MAP_PERSONAL_DATA'
+  // `connector new` would overwrite a file, or was asked for an unknown type
+  | 'SCAFFOLD_REFUSED';
 
 export class CasepipeError extends Error {
   readonly code: ErrorCode;
