@@ -45,9 +45,20 @@ export interface LagReading {
   partitions: { partition: number; lag: number }[];
 }
 
+/**
+ * Where a snapshot's month rows come from, when not the live store: writes the month's row tables
+ * (COPIED_TABLES) as `<table>.parquet` into `folder`. Several workers: the merged per-partition
+ * exports (services/scale/merged-exports.ts).
+ */
+export interface MonthSource {
+  copyMonth(month: Month, folder: string, firstQuality: string | undefined): Promise<CopiedMonth>;
+}
+
 export interface SnapshotJobOptions {
-  /** A connection of the snapshot's own on the live store's DuckDB instance. */
-  connect: () => Promise<DuckDBConnection>;
+  /** A connection of the snapshot's own on the live store's DuckDB instance (the one-worker month source). */
+  connect?: () => Promise<DuckDBConnection>;
+  /** Another month source (several workers); default the live store through `connect`. */
+  source?: MonthSource;
   snapshotsDir: string;
   /** The case-events topic whose stored offsets the snapshot records. */
   topic: string;
@@ -89,7 +100,9 @@ export const SNAPSHOT_TABLES = [
 export function provisionalReason(early: boolean, lag: LagReading, threshold: number): string | null {
   if (early) return 'taken before the month ended';
   if (lag.total === null) return 'the worker lag could not be measured';
-  return lag.total > threshold ? `${lag.total} records were not yet counted (threshold ${threshold})` : null;
+  if (lag.total <= threshold) return null;
+  const lagging = lag.partitions.filter((p) => p.lag > 0).map((p) => `${p.partition} (${p.lag})`);
+  return `${lag.total} records were not yet counted (threshold ${threshold})${lagging.length > 0 ? `; lagging partitions: ${lagging.join(', ')}` : ''}`;
 }
 
 export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Promise<SnapshotOutcome> {
@@ -114,7 +127,8 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
     const dbFile = path.join(tmp, 'snapshot.duckdb');
     const lag = await opts.lag();
     const first = listVersions(opts.snapshotsDir, month)[0];
-    const copied = await copyMonthOut(month, tmp, opts, first === undefined ? undefined : parquetFile(versionFolder(opts.snapshotsDir, month, first), 'quality'));
+    const firstQuality = first === undefined ? undefined : parquetFile(versionFolder(opts.snapshotsDir, month, first), 'quality');
+    const copied = opts.source ? await opts.source.copyMonth(month, tmp, firstQuality) : await copyMonthOut(month, tmp, opts, firstQuality);
     phase('copy');
     const early = now.getTime() < monthRange(month).endMs;
     const reason = provisionalReason(early, lag, opts.lagThreshold);
@@ -186,16 +200,16 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
   }
 }
 
-interface CopiedMonth {
+export interface CopiedMonth {
   quality: Omit<ReportQuality, 'restatedMonths'>;
   offsets: SnapshotManifest['offsets'];
   rowCounts: Record<string, number>;
 }
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+export const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** The row-level tables, exported from the live store as Parquet and loaded from it into snapshot.duckdb. */
-const COPIED_TABLES = ['milestones', 'consultations', 'case_durations', 'quality', 'dead_letters', 'partition_offsets'] as const;
+export const COPIED_TABLES = ['milestones', 'consultations', 'case_durations', 'quality', 'dead_letters', 'partition_offsets'] as const;
 
 /** Parquet codec of the table copies (measured with tests/bench/snapshot.bench.ts). */
 const PARQUET_COMPRESSION = 'zstd';
@@ -229,6 +243,7 @@ const parquetFile = (folder: string, table: string) => path.join(folder, `${tabl
  * COPY buffer and spill under the 512MB limit: 24.6 s against 6.1 s unordered for one month's milestones.
  */
 async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptions, firstQuality: string | undefined): Promise<CopiedMonth> {
+  if (!opts.connect) throw new CasepipeError('SNAPSHOT_FAILED', 'the snapshot job has no month source (no live store connection)');
   const conn = await opts.connect();
   const m = sqlString(month);
   const copy = (table: (typeof COPIED_TABLES)[number], select: string, ordered = true) =>
@@ -259,7 +274,28 @@ async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptio
       // 迟到事件 are the month's events read after its first snapshot was taken: events read now less
       // those read then, per department (the store's own late_events, "arrived in a later month than
       // its event time", would count a whole backfill of last year as late).
-      await copy('quality', `
+      await copy('quality', qualitySql(m, firstQuality));
+      await copy('dead_letters', deadLettersSql(m));
+      await copy('partition_offsets', `SELECT * FROM partition_offsets WHERE topic = ${sqlString(opts.topic)} ORDER BY partition`);
+      await conn.run('COMMIT');
+    } catch (err) {
+      await conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    return await summarizeCopiedMonth(conn, folder);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/**
+ * 迟到事件 are the month's events read after its first snapshot was taken: events read now less
+ * those read then, per department (the store's own late_events, "arrived in a later month than its
+ * event time", would count a whole backfill of last year as late). Reads a `quality_counts` table
+ * (partition, month, department_code, metric, reason, n): the live store's, or the merged exports'.
+ */
+export function qualitySql(m: string, firstQuality: string | undefined): string {
+  return `
         WITH counts AS (
           SELECT metric, department_code, reason, sum(n)::BIGINT AS n FROM quality_counts
           WHERE month = ${m} AND metric <> 'late_events' GROUP BY ALL)
@@ -272,42 +308,40 @@ async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptio
         LEFT JOIN (SELECT department_code, sum(n) AS n FROM read_parquet(${sqlString(firstQuality)}) WHERE metric = 'events_read' GROUP BY ALL) f USING (department_code)
         WHERE c.metric = 'events_read' AND c.n > coalesce(f.n, 0)`
         }
-        ORDER BY ALL`);
-      await copy('dead_letters', `
+        ORDER BY ALL`;
+}
+
+export function deadLettersSql(m: string): string {
+  return `
         SELECT reason, nullif(department_code, '') AS department_code, sum(n)::BIGINT AS count FROM quality_counts
-        WHERE month = ${m} AND metric = 'dead_letter' GROUP BY ALL ORDER BY ALL`);
-      await copy('partition_offsets', `SELECT * FROM partition_offsets WHERE topic = ${sqlString(opts.topic)} ORDER BY partition`);
-      await conn.run('COMMIT');
-    } catch (err) {
-      await conn.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-    const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-    const read = (table: (typeof COPIED_TABLES)[number]) => `read_parquet(${sqlString(parquetFile(folder, table))})`;
-    const quality = await rows(`SELECT metric, sum(n)::BIGINT AS n FROM ${read('quality')} GROUP BY metric`);
-    const metric = (name: string) => Number(quality.find((q) => q.metric === name)?.n ?? 0);
-    const deadLetters: DeadLetterCount[] = (await rows(`SELECT reason, department_code, count FROM ${read('dead_letters')}`)).map((r) => ({
-      reason: String(r.reason),
-      departmentCode: r.department_code === null ? null : String(r.department_code),
-      count: Number(r.count),
-    }));
-    const offsets = (await rows(`SELECT topic, partition, next_offset FROM ${read('partition_offsets')}`)).map((r) => ({
-      topic: String(r.topic),
-      partition: Number(r.partition),
-      nextOffset: String(r.next_offset),
-    }));
-    const rowCounts: Record<string, number> = {};
-    for (const t of COPIED_TABLES) {
-      rowCounts[t] = Number((await rows(`SELECT count(*)::BIGINT AS n FROM ${read(t)}`))[0].n);
-    }
-    return {
-      quality: { eventsRead: metric('events_read'), duplicatesDropped: metric('duplicates_dropped'), lateEvents: metric('late_events'), deadLetters },
-      offsets,
-      rowCounts,
-    };
-  } finally {
-    conn.closeSync();
+        WHERE month = ${m} AND metric = 'dead_letter' GROUP BY ALL ORDER BY ALL`;
+}
+
+/** The quality counts, offsets and row counts of the Parquet copies in `folder`. */
+export async function summarizeCopiedMonth(conn: DuckDBConnection, folder: string): Promise<CopiedMonth> {
+  const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+  const read = (table: (typeof COPIED_TABLES)[number]) => `read_parquet(${sqlString(parquetFile(folder, table))})`;
+  const quality = await rows(`SELECT metric, sum(n)::BIGINT AS n FROM ${read('quality')} GROUP BY metric`);
+  const metric = (name: string) => Number(quality.find((q) => q.metric === name)?.n ?? 0);
+  const deadLetters: DeadLetterCount[] = (await rows(`SELECT reason, department_code, count FROM ${read('dead_letters')}`)).map((r) => ({
+    reason: String(r.reason),
+    departmentCode: r.department_code === null ? null : String(r.department_code),
+    count: Number(r.count),
+  }));
+  const offsets = (await rows(`SELECT topic, partition, next_offset FROM ${read('partition_offsets')}`)).map((r) => ({
+    topic: String(r.topic),
+    partition: Number(r.partition),
+    nextOffset: String(r.next_offset),
+  }));
+  const rowCounts: Record<string, number> = {};
+  for (const t of COPIED_TABLES) {
+    rowCounts[t] = Number((await rows(`SELECT count(*)::BIGINT AS n FROM ${read(t)}`))[0].n);
   }
+  return {
+    quality: { eventsRead: metric('events_read'), duplicatesDropped: metric('duplicates_dropped'), lateEvents: metric('late_events'), deadLetters },
+    offsets,
+    rowCounts,
+  };
 }
 
 /** Event times are epoch milliseconds (BIGINT) in the store. */
