@@ -61,16 +61,20 @@ export function groupSnapshotRunner(deps: GroupSnapshotDeps): SnapshotRun {
   let running: Promise<unknown> = Promise.resolve();
   return (month, request = {}) => {
     const job = running.then(async (): Promise<SnapshotOutcome> => {
-      if (!request.force) {
-        const refusal = snapshotRefusal(month, now(), groupMonthsWithData(deps.exportsDir).includes(month));
+      // An open or future month is refused before the workers are asked; an empty one once their
+      // exports show no rows (the registry's months list may be a few seconds old).
+      const refuse = (hasData: boolean) => {
+        const refusal = request.force ? null : snapshotRefusal(month, now(), hasData);
         if (refusal) throw refusalError(month, refusal);
-      }
+      };
+      refuse(true);
       const kafka = await deps.kafka();
       const ends = await topicEnds(kafka, deps.topic);
       const asked = requestExports(deps.exportsDir, month);
       const complete = await waitForExports(deps.exportsDir, month, ends, asked.requestedAt, deps.waitMs ?? 120_000);
       if (!complete) deps.logger.warn({ month }, 'not every partition was exported in time; the snapshot uses the newest exports there are');
       const { picks, lag } = pickExports(deps.exportsDir, month, ends);
+      refuse(picks.some((p) => Object.values(p.export?.manifest.rows ?? {}).some((n) => n > 0)));
       deps.logger.info(
         { month, partitions: picks.map((p) => ({ partition: p.partition, offset: p.export?.manifest.offset ?? null, generation: p.export?.manifest.generation ?? null, lag: p.lag })) },
         'snapshot from the merged exports',

@@ -83,6 +83,7 @@ export class PartitionExporter {
 
   /** Called on every group join (the hook after an assignment): the registry says at once who owns what. */
   onAssignment(): void {
+    this.monthsReadAt = 0; // other partitions, other months
     this.writeEntry();
   }
 
@@ -95,7 +96,7 @@ export class PartitionExporter {
       await this.exportMonth(request.month);
       this.answered.set(request.month, { requestedAt: request.requestedAt, generation: own.generation });
     }
-    if (Date.now() - this.monthsReadAt > 30_000) {
+    if (Date.now() - this.monthsReadAt > 10_000) {
       this.months = await this.monthsWithData().catch(() => this.months);
       this.monthsReadAt = Date.now();
     }
