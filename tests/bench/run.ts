@@ -14,6 +14,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   worker: async () => (await import('./worker.bench.js')).benchWorker,
   snapshot: async () => (await import('./snapshot.bench.js')).benchSnapshot,
   connectors: async () => (await import('./connectors.bench.js')).benchConnectors,
+  scaleout: async () => (await import('./scaleout.bench.js')).benchScaleOut,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,0 +1,130 @@
+/**
+ * Scale-out on this machine: one worker against two (separate processes, one consumer group each
+ * run, the same topic), timed from launch until the stored offsets reach the end of the topic; then the
+ * time for partitions to move: one of the two workers stops (SIGTERM) and the other takes its
+ * partitions, rebuilding them by replay, until it has stored them up to the end.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import kafkajs from 'kafkajs';
+import { encodeCaseEvent } from '../../services/contract/codec.js';
+import { AUGUST_2025_TARGETS, generateMonth } from '../../services/demo/month-generator.js';
+import { chooseBroker } from '../../services/platform/broker/choose-broker.js';
+import { loadConfig } from '../../services/platform/config.js';
+import { silentLogger } from '../../services/platform/logger.js';
+import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../../services/platform/topics.js';
+import { startWorkerChild, waitFor, type WorkerChild } from '../fixtures/worker-child.js';
+import type { BenchResult } from './bench-result.js';
+
+const PARTITIONS = 12;
+
+async function storedOf(url: string): Promise<{ assigned: number[]; stored: Record<string, string> }> {
+  const s = (await (await fetch(`${url}/status`, { signal: AbortSignal.timeout(5000) })).json()) as { assigned: number[]; storedOffsets: Record<string, string> };
+  return { assigned: s.assigned, stored: s.storedOffsets };
+}
+
+/** Resolves once the workers' owned partitions together cover the topic, each stored up to its end. */
+async function caughtUp(urls: string[], ends: Map<number, string>, timeoutMs: number): Promise<void> {
+  await waitFor(
+    'the workers to catch up',
+    async () => {
+      const covered = new Set<number>();
+      for (const u of urls) {
+        const s = await storedOf(u);
+        for (const p of s.assigned) if (s.stored[p] === ends.get(p)) covered.add(p);
+      }
+      return covered.size === ends.size ? true : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export async function benchScaleOut(n = Number(process.env.SCALEOUT_EVENTS ?? 300_000)): Promise<BenchResult[]> {
+  const logger = silentLogger();
+  const base = loadConfig();
+  const { brokers } = await chooseBroker(base, logger);
+  const prefix = `bench-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}.`;
+  const topics = { caseEvents: prefix + CASE_EVENTS, deadLetters: prefix + CASE_EVENTS_DLQ };
+  const kafka = new kafkajs.Kafka({ clientId: 'casepipe-bench', brokers, logLevel: kafkajs.logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: topics.caseEvents, numPartitions: PARTITIONS, replicationFactor: 1 },
+      { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
+    ],
+  });
+  const factor = n / 150_000;
+  const targets = Object.fromEntries(Object.entries(AUGUST_2025_TARGETS).map(([k, v]) => [k, Math.round(v * factor)])) as typeof AUGUST_2025_TARGETS;
+  const events = generateMonth({ month: '2025-08', seed: 99, targets, malformedRate: 0 }).events;
+  const producer = kafka.producer();
+  await producer.connect();
+  for (let i = 0; i < events.length; i += 10_000) {
+    await producer.send({ topic: topics.caseEvents, messages: events.slice(i, i + 10_000).map((e) => ({ key: e.caseId, value: encodeCaseEvent(e) })) });
+  }
+  await producer.disconnect();
+  const ends = new Map((await admin.fetchTopicOffsets(topics.caseEvents)).map((o) => [o.partition, o.high]));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-scaleout-'));
+  const children: WorkerChild[] = [];
+  const start = (run: string, slot: number) => {
+    const w = startWorkerChild({
+      ...process.env,
+      KAFKA_BROKERS: brokers.join(','),
+      CASEPIPE_DATA_DIR: path.join(root, run, `w${slot}`),
+      CASEPIPE_EXPORTS_DIR: path.join(root, run, 'exports'),
+      CASEPIPE_WORKER_ID: `w${slot}`,
+      CASEPIPE_SCHEDULER: 'external',
+      CASEPIPE_TOPIC_PREFIX: prefix,
+      CASEPIPE_GROUP_ID: `${prefix}${run}`,
+      CASEPIPE_SCHEDULE: 'off',
+      CASEPIPE_WORKER_PORT: '0',
+      CASEPIPE_SESSION_TIMEOUT_MS: '10000',
+      LOG_LEVEL: 'info',
+    });
+    children.push(w);
+    return w;
+  };
+  const results: BenchResult[] = [];
+  try {
+    // One worker.
+    let t0 = performance.now();
+    const alone = start('one', 0);
+    await caughtUp([await alone.url()], ends, 900_000);
+    const oneSeconds = (performance.now() - t0) / 1000;
+    alone.child.kill('SIGTERM');
+    await alone.exited;
+
+    // Two workers, launched together.
+    t0 = performance.now();
+    const pair = [start('two', 0), start('two', 1)];
+    const urls = await Promise.all(pair.map((w) => w.url()));
+    await caughtUp(urls, ends, 900_000);
+    const twoSeconds = (performance.now() - t0) / 1000;
+    const leaving = await storedOf(urls[1]);
+
+    // A partition move: w1 stops; w0 takes its partitions and replays them.
+    t0 = performance.now();
+    pair[1].child.kill('SIGTERM');
+    await pair[1].exited;
+    await caughtUp([urls[0]], ends, 900_000);
+    const moveSeconds = (performance.now() - t0) / 1000;
+    const moved = leaving.assigned.reduce((s, p) => s + Number(ends.get(p) ?? 0), 0);
+    pair[0].child.kill('SIGTERM');
+    await pair[0].exited;
+
+    results.push(
+      { name: `1 worker, ${events.length.toLocaleString('en-US')} events, ${PARTITIONS} partitions`, value: Math.round(events.length / oneSeconds), unit: 'events/s', note: `launch to caught up ${oneSeconds.toFixed(1)} s` },
+      { name: '2 workers (2 processes), same topic', value: Math.round(events.length / twoSeconds), unit: 'events/s', note: `${twoSeconds.toFixed(1)} s; ${(oneSeconds / twoSeconds).toFixed(2)}× one worker on ${os.cpus().length} cores shared with the broker` },
+      { name: `partition move: ${leaving.assigned.length} partitions (${moved.toLocaleString('en-US')} records) from a stopped worker to the other`, value: Number(moveSeconds.toFixed(1)), unit: 's', note: `SIGTERM → new owner stored to the end (rebalance + replay at ${Math.round(moved / moveSeconds).toLocaleString('en-US')} records/s)` },
+    );
+    return results;
+  } finally {
+    for (const c of children) c.child.kill('SIGKILL');
+    await admin.deleteTopics({ topics: [topics.caseEvents, topics.deadLetters] }).catch(() => undefined);
+    await admin.disconnect();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
