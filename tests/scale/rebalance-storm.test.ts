@@ -5,7 +5,7 @@
  * merged per-partition exports equals a single worker's snapshot of the same topic: figure by figure
  * and milestone row by milestone row.
  *
- * npm test runs ~22k events; `npm run test:faults` runs the 300k-event version (SCALE_STORM_EVENTS).
+ * npm test runs ~12k events and a 20 s storm; `npm run test:faults` runs the 300k-event version (SCALE_STORM_EVENTS).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,10 +21,10 @@ import { countedDepartments } from '../fixtures/figures.js';
 import { createCaseTopics, eventRecord, publish, testPipeline, waitForStore } from '../fixtures/pipeline.js';
 import { casepipe, pipelineEnv, startWorkerChild, waitFor, type WorkerChild } from '../fixtures/worker-child.js';
 
-const EVENTS = Number(process.env.SCALE_STORM_EVENTS ?? 22_000);
+const EVENTS = Number(process.env.SCALE_STORM_EVENTS ?? 12_000);
 const PARTITIONS = 6;
 const SLOTS = 5;
-const STORM_MS = Number(process.env.SCALE_STORM_MS ?? 25_000);
+const STORM_MS = Number(process.env.SCALE_STORM_MS ?? 20_000);
 
 async function milestoneRows(folder: string): Promise<string[]> {
   const db = await DuckDBInstance.create(':memory:');
