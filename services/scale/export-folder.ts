@@ -33,6 +33,8 @@ export interface ExportManifest {
   worker: string;
   memberId: string;
   exportedAt: string;
+  /** The scheduler's request this export answers (its requestedAt), if any: no clocks compared. */
+  answers?: string;
   rows: Record<string, number>;
 }
 
@@ -129,6 +131,16 @@ export function requestExports(exportsDir: string, month: Month, now = new Date(
   const request = { month, requestedAt: now.toISOString() };
   writeJsonAtomically(requestFile(exportsDir, month), request);
   return request;
+}
+
+export function withdrawRequest(exportsDir: string, request: ExportRequest): void {
+  const file = requestFile(exportsDir, request.month);
+  try {
+    const now = JSON.parse(fs.readFileSync(file, 'utf8')) as ExportRequest;
+    if (now.requestedAt === request.requestedAt) fs.rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
 }
 
 export function pendingRequests(exportsDir: string): ExportRequest[] {

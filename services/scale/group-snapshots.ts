@@ -13,7 +13,7 @@ import type { Logger } from '../platform/logger.js';
 import { snapshotMonth, type SnapshotOutcome } from '../snapshot/monthly-snapshot.js';
 import { refusalError, snapshotRefusal } from '../snapshot/snapshot-eligibility.js';
 import { snapshotsDir, type SnapshotRun } from '../snapshot/snapshot-runner.js';
-import { listExports, newestExport, readWorkers, requestExports } from './export-folder.js';
+import { listExports, newestExport, readWorkers, requestExports, withdrawRequest } from './export-folder.js';
 import { mergedMonthSource, pickExports, type PartitionEnd } from './merged-exports.js';
 
 export interface GroupSnapshotDeps {
@@ -48,7 +48,7 @@ export async function waitForExports(exportsDir: string, month: Month, ends: Par
   for (;;) {
     const done = ends.every((end) => {
       const e = newestExport(listExports(exportsDir, month, end.partition));
-      return e !== undefined && (e.manifest.exportedAt >= requestedAt || BigInt(e.manifest.offset) >= BigInt(end.high));
+      return e !== undefined && (e.manifest.answers === requestedAt || BigInt(e.manifest.offset) >= BigInt(end.high));
     });
     if (done) return true;
     if (Date.now() > deadline) return false;
@@ -71,7 +71,13 @@ export function groupSnapshotRunner(deps: GroupSnapshotDeps): SnapshotRun {
       const kafka = await deps.kafka();
       const ends = await topicEnds(kafka, deps.topic);
       const asked = requestExports(deps.exportsDir, month);
-      const complete = await waitForExports(deps.exportsDir, month, ends, asked.requestedAt, deps.waitMs ?? 120_000);
+      let complete: boolean;
+      try {
+        complete = await waitForExports(deps.exportsDir, month, ends, asked.requestedAt, deps.waitMs ?? 120_000);
+      } finally {
+        // Answered (or given up on): workers stop re-exporting the month after every rebalance.
+        withdrawRequest(deps.exportsDir, asked);
+      }
       if (!complete) deps.logger.warn({ month }, 'not every partition was exported in time; the snapshot uses the newest exports there are');
       const { picks, lag } = pickExports(deps.exportsDir, month, ends);
       refuse(picks.some((p) => Object.values(p.export?.manifest.rows ?? {}).some((n) => n > 0)));

@@ -93,7 +93,7 @@ export class PartitionExporter {
     for (const request of pendingRequests(this.opts.exportsDir)) {
       const done = this.answered.get(request.month);
       if (done && done.requestedAt >= request.requestedAt && done.generation === own.generation) continue;
-      await this.exportMonth(request.month);
+      await this.exportMonth(request.month, request.requestedAt);
       this.answered.set(request.month, { requestedAt: request.requestedAt, generation: own.generation });
     }
     if (Date.now() - this.monthsReadAt > 10_000) {
@@ -127,13 +127,13 @@ export class PartitionExporter {
   }
 
   /** Exports month M of every partition this worker owns now; serialized with other exports. */
-  exportMonth(month: Month): Promise<ExportManifest[]> {
+  exportMonth(month: Month, answers?: string): Promise<ExportManifest[]> {
     const job = this.queue.then(async () => {
       const own = this.opts.ownership();
       if (own.generation === undefined) return [];
       const out: ExportManifest[] = [];
       for (const partition of own.partitions) {
-        const m = await this.exportPartition(month, partition, own);
+        const m = await this.exportPartition(month, partition, own, answers);
         if (m) out.push(m);
       }
       return out;
@@ -147,7 +147,7 @@ export class PartitionExporter {
    * the state at that offset), written to a temporary folder and published by a rename, unless the
    * partition left this worker (or the generation changed) meanwhile: then the export is dropped.
    */
-  private async exportPartition(month: Month, partition: number, own: Ownership): Promise<ExportManifest | undefined> {
+  private async exportPartition(month: Month, partition: number, own: Ownership, answers: string | undefined): Promise<ExportManifest | undefined> {
     const dir = partitionDir(this.opts.exportsDir, month, partition);
     fs.mkdirSync(dir, { recursive: true });
     const tmp = fs.mkdtempSync(path.join(dir, `.tmp-${this.opts.worker.replace(/[^A-Za-z0-9_.-]/g, '_')}-`));
@@ -194,6 +194,7 @@ export class PartitionExporter {
         worker: this.opts.worker,
         memberId: own.memberId ?? '',
         exportedAt: new Date().toISOString(),
+        ...(answers ? { answers } : {}),
         rows: counts,
       };
       fs.writeFileSync(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
