@@ -103,6 +103,7 @@ export async function benchScaleOut(n = Number(process.env.SCALEOUT_EVENTS ?? 30
     const urls = await Promise.all(pair.map((w) => w.url()));
     await caughtUp(urls, ends, 900_000);
     const twoSeconds = (performance.now() - t0) / 1000;
+    const split = await Promise.all(urls.map(async (u) => (await storedOf(u)).assigned.length));
     const leaving = await storedOf(urls[1]);
 
     // A partition move: w1 stops; w0 takes its partitions and replays them.
@@ -117,7 +118,7 @@ export async function benchScaleOut(n = Number(process.env.SCALEOUT_EVENTS ?? 30
 
     results.push(
       { name: `1 worker, ${events.length.toLocaleString('en-US')} events, ${PARTITIONS} partitions`, value: Math.round(events.length / oneSeconds), unit: 'events/s', note: `launch to caught up ${oneSeconds.toFixed(1)} s` },
-      { name: '2 workers (2 processes), same topic', value: Math.round(events.length / twoSeconds), unit: 'events/s', note: `${twoSeconds.toFixed(1)} s; ${(oneSeconds / twoSeconds).toFixed(2)}× one worker on ${os.cpus().length} cores shared with the broker` },
+      { name: '2 workers (2 processes), same topic', value: Math.round(events.length / twoSeconds), unit: 'events/s', note: `${twoSeconds.toFixed(1)} s; ${(oneSeconds / twoSeconds).toFixed(2)}× one worker on ${os.cpus().length} cores shared with the broker; partitions at the end ${split.join(' + ')}` },
       { name: `partition move: ${leaving.assigned.length} partitions (${moved.toLocaleString('en-US')} records) from a stopped worker to the other`, value: Number(moveSeconds.toFixed(1)), unit: 's', note: `SIGTERM → new owner stored to the end (rebalance + replay at ${Math.round(moved / moveSeconds).toLocaleString('en-US')} records/s)` },
     );
     return results;
