@@ -26,6 +26,12 @@ export function registerWorkerCommands(program: Command, ctx: CliContext): void 
         // Several workers: every worker's owned partitions, added up (services/scale/group-view.ts).
         const group = await groupFigures(exportsDir, monthOption(opts.month));
         for (const u of group.unreachable) console.error(`casepipe: worker ${u.worker} did not answer (${u.error}); its partitions are not counted`);
+        // Partitions some worker registered but nobody counted (a rebalance, a worker down): say so, exit 2.
+        const missing = [...new Set(readWorkers(exportsDir).flatMap((w) => w.partitions))].filter((p) => group.counted[p] === undefined).sort((a, b) => a - b);
+        if (missing.length > 0) {
+          console.error(`casepipe: partitions ${missing.join(',')} are not counted: the figures are incomplete`);
+          process.exitCode = 2;
+        }
         console.log(opts.json ? JSON.stringify({ ...group.figures, partitions: group.counted }, null, 2) : formatFigures(group.figures));
         return;
       }
