@@ -133,7 +133,7 @@ describe('a group of workers through a rebalance storm', () => {
       expect(countedDepartments(group.figures)).toEqual(generated.truth.figures);
       // The same through the CLI.
       const cli = casepipe({ ...env(9), CASEPIPE_DATA_DIR: p.dataDir }, 'figures', '--month', '2025-08', '--json');
-      expect(cli.status).toBe(0);
+      expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
       expect(countedDepartments(JSON.parse(cli.stdout))).toMatchObject({ total: generated.truth.figures.total });
 
       // The scheduler: exports of every partition, merged into one snapshot.
