@@ -17,6 +17,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerEventsCommands } from './commands/events.js';
 import { registerIssueCommand } from './commands/issue.js';
 import { registerKafkaCommands } from './commands/kafka.js';
+import { registerSchedulerCommand } from './commands/scheduler.js';
 import { registerSchemasCommands } from './commands/schemas.js';
 import { registerSnapshotCommands } from './commands/snapshots.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -54,6 +55,7 @@ export async function main(argv = process.argv): Promise<void> {
   registerWorkerCommands(program, ctx);
   registerStatusCommand(program, ctx);
   registerSnapshotCommands(program, ctx);
+  registerSchedulerCommand(program, ctx);
   registerIssueCommand(program, ctx);
   registerEventsCommands(program, ctx);
   registerSchemasCommands(program, ctx);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -89,6 +90,15 @@ const schema = z.object({
   CASEPIPE_SNAPSHOT_GRACE_DAYS: wholeNumber(0, 27).default(2),
   /** No month before this is ever scheduled (the month the pipeline went live). */
   CASEPIPE_FIRST_MONTH: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM').optional(),
+  /**
+   * Scale-out (docs/scale-out.md): the folder every worker and the scheduler share; set, each worker
+   * exports its partitions' months there and registers itself for `casepipe figures` / `status`.
+   */
+  CASEPIPE_EXPORTS_DIR: z.string().min(1).optional(),
+  /** Who runs the snapshot schedule: the worker (one worker) or `casepipe scheduler` (several). */
+  CASEPIPE_SCHEDULER: z.enum(['worker', 'external']).default('worker'),
+  /** This worker's name in the exports folder (default host-pid). */
+  CASEPIPE_WORKER_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (up to 64)').optional(),
   /** The department registry: one declared file per department (pipelines/departments/<code>.yaml). */
   CASEPIPE_DEPARTMENTS_DIR: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -128,6 +138,7 @@ export interface Config {
   expectedGroupMembers: number;
   schedule: { enabled: boolean; graceDays: number; firstMonth: string | undefined };
   departmentsDir: string;
+  scaleOut: { exportsDir: string | undefined; scheduler: 'worker' | 'external'; workerId: string };
   logLevel: RawConfig['LOG_LEVEL'];
 }
 
@@ -194,6 +205,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     expectedGroupMembers: c.CASEPIPE_EXPECTED_GROUP_MEMBERS,
     schedule: { enabled: c.CASEPIPE_SCHEDULE === 'on', graceDays: c.CASEPIPE_SNAPSHOT_GRACE_DAYS, firstMonth: c.CASEPIPE_FIRST_MONTH },
     departmentsDir: c.CASEPIPE_DEPARTMENTS_DIR ? path.resolve(cwd, c.CASEPIPE_DEPARTMENTS_DIR) : DEFAULT_DEPARTMENTS_DIR,
+    scaleOut: {
+      exportsDir: c.CASEPIPE_EXPORTS_DIR ? path.resolve(cwd, c.CASEPIPE_EXPORTS_DIR) : undefined,
+      scheduler: c.CASEPIPE_SCHEDULER,
+      workerId: c.CASEPIPE_WORKER_ID ?? `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}-${process.pid}`,
+    },
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { addMonths, isMonth, monthRange } from '../contract/month.js';
 import type { DepartmentFinding } from '../departments/department-registry.js';
 import { readMonthFiguresAndFindings } from '../figures/month-figures.js';
@@ -22,6 +22,7 @@ import { renderReportHtml } from '../report/report-html.js';
 import { renderReportMarkdown } from '../report/report-markdown.js';
 import { writeReportXlsx } from '../report/report-xlsx.js';
 import { EXPORTED_TABLES, type MonthExportTarget } from '../store/month-export.js';
+export { deadLettersSql, qualitySql } from '../store/month-export.js';
 import { SNAPSHOT_COMMENTS } from './snapshot-comments.js';
 import {
   latestFigures,
@@ -45,9 +46,20 @@ export interface LagReading {
   partitions: { partition: number; lag: number }[];
 }
 
+/**
+ * Where a snapshot's month rows come from, when not the live store: writes the month's row tables
+ * (COPIED_TABLES) as `<table>.parquet` into `folder`. Several workers: the merged per-partition
+ * exports (services/scale/merged-exports.ts).
+ */
+export interface MonthSource {
+  copyMonth(month: Month, folder: string, firstQuality: string | undefined): Promise<CopiedMonth>;
+}
+
 export interface SnapshotJobOptions {
-  /** Writes the month's tables out of the live store (LiveStore.exportMonth). */
-  exportMonth: (month: Month, target: MonthExportTarget) => Promise<void>;
+  /** Writes the month's tables out of the live store (LiveStore.exportMonth): the one-worker month source. */
+  exportMonth?: (month: Month, target: MonthExportTarget) => Promise<void>;
+  /** Another month source (several workers: the merged exports); default the live store through `exportMonth`. */
+  source?: MonthSource;
   snapshotsDir: string;
   /** The case-events topic whose stored offsets the snapshot records. */
   topic: string;
@@ -89,7 +101,9 @@ export const SNAPSHOT_TABLES = [
 export function provisionalReason(early: boolean, lag: LagReading, threshold: number): string | null {
   if (early) return 'taken before the month ended';
   if (lag.total === null) return 'the worker lag could not be measured';
-  return lag.total > threshold ? `${lag.total} records were not yet counted (threshold ${threshold})` : null;
+  if (lag.total <= threshold) return null;
+  const lagging = lag.partitions.filter((p) => p.lag > 0).map((p) => `${p.partition} (${p.lag})`);
+  return `${lag.total} records were not yet counted (threshold ${threshold})${lagging.length > 0 ? `; lagging partitions: ${lagging.join(', ')}` : ''}`;
 }
 
 export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Promise<SnapshotOutcome> {
@@ -114,7 +128,8 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
     const dbFile = path.join(tmp, 'snapshot.duckdb');
     const lag = await opts.lag();
     const first = listVersions(opts.snapshotsDir, month)[0];
-    const copied = await copyMonthOut(month, tmp, opts, first === undefined ? undefined : parquetFile(versionFolder(opts.snapshotsDir, month, first), 'quality'));
+    const firstQuality = first === undefined ? undefined : parquetFile(versionFolder(opts.snapshotsDir, month, first), 'quality');
+    const copied = opts.source ? await opts.source.copyMonth(month, tmp, firstQuality) : await copyMonthOut(month, tmp, opts, firstQuality);
     phase('copy');
     const early = now.getTime() < monthRange(month).endMs;
     const reason = provisionalReason(early, lag, opts.lagThreshold);
@@ -186,16 +201,16 @@ export async function snapshotMonth(month: Month, opts: SnapshotJobOptions): Pro
   }
 }
 
-interface CopiedMonth {
+export interface CopiedMonth {
   quality: Omit<ReportQuality, 'restatedMonths'>;
   offsets: SnapshotManifest['offsets'];
   rowCounts: Record<string, number>;
 }
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+export const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** The row-level tables, exported from the live store as Parquet and loaded from it into snapshot.duckdb. */
-const COPIED_TABLES = EXPORTED_TABLES;
+export const COPIED_TABLES = EXPORTED_TABLES;
 
 /** Parquet codec of the table copies (measured with tests/bench/snapshot.bench.ts). */
 const PARQUET_COMPRESSION = 'zstd';
@@ -229,6 +244,8 @@ const parquetFile = (folder: string, table: string) => path.join(folder, `${tabl
  * COPY buffer and spill under the 512MB limit: 24.6 s against 6.1 s unordered for one month's milestones.
  */
 async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptions, firstQuality: string | undefined): Promise<CopiedMonth> {
+  if (opts.source) return opts.source.copyMonth(month, folder, firstQuality);
+  if (!opts.exportMonth) throw new CasepipeError('SNAPSHOT_FAILED', 'the snapshot job has no month source (no live store)');
   await opts.exportMonth(month, {
     file: (table) => parquetFile(folder, table),
     copyOptions: (ordered) =>
@@ -240,33 +257,38 @@ async function copyMonthOut(month: Month, folder: string, opts: SnapshotJobOptio
   const instance = await DuckDBInstance.create(':memory:', { memory_limit: opts.memoryLimit ?? '512MB' });
   const conn = await instance.connect();
   try {
-    const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
-    const read = (table: (typeof COPIED_TABLES)[number]) => `read_parquet(${sqlString(parquetFile(folder, table))})`;
-    const quality = await rows(`SELECT metric, sum(n)::BIGINT AS n FROM ${read('quality')} GROUP BY metric`);
-    const metric = (name: string) => Number(quality.find((q) => q.metric === name)?.n ?? 0);
-    const deadLetters: DeadLetterCount[] = (await rows(`SELECT reason, department_code, count FROM ${read('dead_letters')}`)).map((r) => ({
-      reason: String(r.reason),
-      departmentCode: r.department_code === null ? null : String(r.department_code),
-      count: Number(r.count),
-    }));
-    const offsets = (await rows(`SELECT topic, partition, next_offset FROM ${read('partition_offsets')}`)).map((r) => ({
-      topic: String(r.topic),
-      partition: Number(r.partition),
-      nextOffset: String(r.next_offset),
-    }));
-    const rowCounts: Record<string, number> = {};
-    for (const t of COPIED_TABLES) {
-      rowCounts[t] = Number((await rows(`SELECT count(*)::BIGINT AS n FROM ${read(t)}`))[0].n);
-    }
-    return {
-      quality: { eventsRead: metric('events_read'), duplicatesDropped: metric('duplicates_dropped'), lateEvents: metric('late_events'), deadLetters },
-      offsets,
-      rowCounts,
-    };
+    return await summarizeCopiedMonth(conn, folder);
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+/** The quality counts, offsets and row counts of the Parquet copies in `folder`. */
+export async function summarizeCopiedMonth(conn: DuckDBConnection, folder: string): Promise<CopiedMonth> {
+  const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+  const read = (table: (typeof COPIED_TABLES)[number]) => `read_parquet(${sqlString(parquetFile(folder, table))})`;
+  const quality = await rows(`SELECT metric, sum(n)::BIGINT AS n FROM ${read('quality')} GROUP BY metric`);
+  const metric = (name: string) => Number(quality.find((q) => q.metric === name)?.n ?? 0);
+  const deadLetters: DeadLetterCount[] = (await rows(`SELECT reason, department_code, count FROM ${read('dead_letters')}`)).map((r) => ({
+    reason: String(r.reason),
+    departmentCode: r.department_code === null ? null : String(r.department_code),
+    count: Number(r.count),
+  }));
+  const offsets = (await rows(`SELECT topic, partition, next_offset FROM ${read('partition_offsets')}`)).map((r) => ({
+    topic: String(r.topic),
+    partition: Number(r.partition),
+    nextOffset: String(r.next_offset),
+  }));
+  const rowCounts: Record<string, number> = {};
+  for (const t of COPIED_TABLES) {
+    rowCounts[t] = Number((await rows(`SELECT count(*)::BIGINT AS n FROM ${read(t)}`))[0].n);
+  }
+  return {
+    quality: { eventsRead: metric('events_read'), duplicatesDropped: metric('duplicates_dropped'), lateEvents: metric('late_events'), deadLetters },
+    offsets,
+    rowCounts,
+  };
 }
 
 /** The copied tables loaded into snapshot.duckdb, figures, info and comments, then the other tables as Parquet. */

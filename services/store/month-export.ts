@@ -29,6 +29,37 @@ function durationDaysSql(from: string, to: string): string {
   return `round((${to} - ${from}) / 86400000.0, 2)`;
 }
 
+/**
+ * 迟到事件 are the month's events read after its first snapshot was taken: events read now less
+ * those read then, per department (the store's own late_events, "arrived in a later month than its
+ * event time", would count a whole backfill of last year as late). Reads a `quality_counts` table
+ * (partition, month, department_code, metric, reason, n): the live store's, or the merged exports'
+ * (services/scale/merged-exports.ts).
+ */
+export function qualitySql(m: string, firstQuality: string | undefined): string {
+  return `
+      WITH counts AS (
+        SELECT metric, department_code, reason, sum(n)::BIGINT AS n FROM quality_counts
+        WHERE month = ${m} AND metric <> 'late_events' GROUP BY ALL)
+      SELECT * FROM counts
+      ${
+        firstQuality === undefined
+          ? ''
+          : `UNION ALL
+      SELECT 'late_events', c.department_code, '', (c.n - coalesce(f.n, 0))::BIGINT FROM counts c
+      LEFT JOIN (SELECT department_code, sum(n) AS n FROM read_parquet(${sqlString(firstQuality)}) WHERE metric = 'events_read' GROUP BY ALL) f USING (department_code)
+      WHERE c.metric = 'events_read' AND c.n > coalesce(f.n, 0)`
+      }
+      ORDER BY ALL`;
+}
+
+/** The month's dead-letter counts by reason and department, from a `quality_counts` table. */
+export function deadLettersSql(m: string): string {
+  return `
+      SELECT reason, nullif(department_code, '') AS department_code, sum(n)::BIGINT AS count FROM quality_counts
+      WHERE month = ${m} AND metric = 'dead_letter' GROUP BY ALL ORDER BY ALL`;
+}
+
 /** The store's internal columns, left out of every export. */
 const INTERNAL_COLUMNS = 'key_hash, rank_key';
 
@@ -63,23 +94,8 @@ export async function exportMonth(conn: DuckDBConnection, month: Month, target: 
     // 迟到事件 are the month's events read after its first snapshot was taken: events read now less
     // those read then, per department (the store's own late_events, "arrived in a later month than
     // its event time", would count a whole backfill of last year as late).
-    await copy('quality', `
-      WITH counts AS (
-        SELECT metric, department_code, reason, sum(n)::BIGINT AS n FROM quality_counts
-        WHERE month = ${m} AND metric <> 'late_events' GROUP BY ALL)
-      SELECT * FROM counts
-      ${
-        target.firstQuality === undefined
-          ? ''
-          : `UNION ALL
-      SELECT 'late_events', c.department_code, '', (c.n - coalesce(f.n, 0))::BIGINT FROM counts c
-      LEFT JOIN (SELECT department_code, sum(n) AS n FROM read_parquet(${sqlString(target.firstQuality)}) WHERE metric = 'events_read' GROUP BY ALL) f USING (department_code)
-      WHERE c.metric = 'events_read' AND c.n > coalesce(f.n, 0)`
-      }
-      ORDER BY ALL`);
-    await copy('dead_letters', `
-      SELECT reason, nullif(department_code, '') AS department_code, sum(n)::BIGINT AS count FROM quality_counts
-      WHERE month = ${m} AND metric = 'dead_letter' GROUP BY ALL ORDER BY ALL`);
+    await copy('quality', qualitySql(m, target.firstQuality));
+    await copy('dead_letters', deadLettersSql(m));
     await copy('partition_offsets', `SELECT * FROM partition_offsets WHERE topic = ${sqlString(target.topic)} ORDER BY partition`);
     await conn.run('COMMIT');
   } catch (err) {

@@ -7,7 +7,7 @@
  * batch then means (skip, apply, seek back) is decided by services/store/batch-plan.ts. The Kafka
  * commit after the transaction is only a hint for lag tools.
  */
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, PartitionAssigner, Producer } from 'kafkajs';
 import { checkCaseEventRecord } from '../contract/check-record.js';
 import { deadLetterMessage, type DeadLetterMessage } from '../contract/dead-letter.js';
 import { isCasepipeError } from '../platform/errors.js';
@@ -49,6 +49,11 @@ export interface StreamWorkerOptions {
   retry?: { retries: number; initialRetryTime: number; maxRetryTime: number };
   /** Told when batches cannot be stored (a reason) and when they can again (undefined), for /readyz. */
   onStoreProblem?: (problem: NotReadyReason | undefined) => void;
+  /**
+   * Scale-out hook: the assigners the consumer offers, most preferred first (services/scale/
+   * sticky-assignment.ts; given `owned`, what this worker holds now). Default: kafkajs' round robin.
+   */
+  partitionAssigners?: (owned: () => number[]) => PartitionAssigner[];
 }
 
 /** Why the worker is not ready although it runs (reported by /readyz). */
@@ -76,6 +81,7 @@ export class StreamWorker {
       groupId: opts.groupId,
       maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
       maxBytes: 32 * 1024 * 1024,
+      ...(opts.partitionAssigners ? { partitionAssigners: opts.partitionAssigners(() => this.assignment) } : {}),
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 6)),
       retry: {

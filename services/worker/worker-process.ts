@@ -6,15 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { logLevel as KafkaLogLevel } from 'kafkajs';
+import { logLevel as KafkaLogLevel, PartitionAssigners } from 'kafkajs';
 import { isCasepipeError } from '../platform/errors.js';
 import type { Config } from '../platform/config.js';
-import { checkBrokerCredentials, createKafka } from '../platform/kafka-client.js';
+import { checkBrokerCredentials, createKafka, kafkaLogCreator } from '../platform/kafka-client.js';
 import type { Logger } from '../platform/logger.js';
 import { CASE_EVENTS, CASE_EVENTS_DLQ, declaredTopics, ensureTopics } from '../platform/topics.js';
 import type { SnapshotScheduler, TickResult } from '../snapshot/schedule.js';
 import { scheduledSnapshots } from '../snapshot/scheduled-snapshots.js';
 import { snapshotRunner, snapshotsDir, type SnapshotRun } from '../snapshot/snapshot-runner.js';
+import { GroupGeneration } from '../scale/group-generation.js';
+import { PartitionExporter } from '../scale/partition-export.js';
+import { stickyAssigner } from '../scale/sticky-assignment.js';
 import { LiveStore } from '../store/live-store.js';
 import { buildAdminServer } from './admin-server.js';
 import { DepartmentActivity, readDeclaredDepartments } from './department-health.js';
@@ -25,6 +28,7 @@ import { BrokerProbe, followConsumer, Readiness } from './readiness.js';
 import { SnapshotHealth } from './snapshot-health.js';
 import { registerSnapshotRoute } from './snapshot-route.js';
 import { checkSourceTopic } from './source-topic-check.js';
+import { registerGroupRoutes } from '../scale/group-routes.js';
 import { registerStatusRoutes } from './status-routes.js';
 import { StreamWorker, type WorkerStore } from './stream-worker.js';
 import { createWorkerMetrics, type WorkerMetrics } from './worker-metrics.js';
@@ -63,6 +67,8 @@ export interface RunningWorker {
   catchUp: Promise<TickResult> | undefined;
   /** Where the admin server listens, when it does. */
   url: string | undefined;
+  /** Scale-out: this worker's exports and registry entry, when CASEPIPE_EXPORTS_DIR is set. */
+  exporter: PartitionExporter | undefined;
   stop(): Promise<void>;
 }
 
@@ -79,7 +85,15 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
   const store = await LiveStore.open({ path: file, memoryLimit: config.storeMemoryLimit, logger });
   const metrics = createWorkerMetrics();
   const operatorMetrics = createOperatorMetrics(metrics.registry);
-  const kafka = createKafka(config, opts.brokers, logger);
+  // Scale-out: the group generation comes from kafkajs' debug log (services/scale/group-generation.ts).
+  const generation = new GroupGeneration();
+  const exportsDir = config.scaleOut.exportsDir;
+  const kafka = createKafka(
+    config,
+    opts.brokers,
+    logger,
+    exportsDir ? { logLevel: KafkaLogLevel.DEBUG, logCreator: generation.logCreator(kafkaLogCreator(logger)) } : {},
+  );
   const readiness = new Readiness(logger.child({ component: 'readiness' }));
   readiness.set('STARTING', 'the worker has not joined its consumer group yet');
 
@@ -179,6 +193,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     readiness,
     status,
     url: undefined,
+    exporter: undefined,
     worker: undefined as unknown as StreamWorker,
     snapshot: snapshotHealth.track(snapshotRunner({ store, config, topic: opts.topics.caseEvents, kafka: async () => kafka, logger, now: opts.now })),
     scheduler: undefined,
@@ -190,7 +205,9 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
         probe.stop();
         status.stop();
         await running.scheduler?.stop();
+        await running.exporter?.stop();
         await worker.stop();
+        running.exporter?.leave();
         await watchAdmin.disconnect().catch(() => undefined);
         await app?.close();
         await store.close();
@@ -206,6 +223,8 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     deadLetterTopic: opts.topics.deadLetters,
     groupId: config.groupId,
     sessionTimeoutMs: config.sessionTimeoutMs,
+    // Sticky first: a moved partition is replayed by its new owner, so move as few as possible.
+    partitionAssigners: (owned) => [stickyAssigner(() => ({ [opts.topics.caseEvents]: owned() })), PartitionAssigners.roundRobin],
     onStoreProblem: (problem) => (problem ? readiness.set('STORE_DISK_FULL', problem.message) : readiness.clear('STORE_DISK_FULL')),
     onFatal: (err) => {
       logger.fatal({ err }, 'stream worker cannot continue; exiting so a supervisor restarts it');
@@ -215,6 +234,21 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
   running.worker = worker;
   followConsumer(readiness, worker.consumerEvents, config.brokerUnreachableMs);
   worker.consumerEvents.on(worker.consumerEvents.events.GROUP_JOIN, (e) => (selfMemberId = e.payload.memberId));
+  // --- scale-out (docs/scale-out.md): per-partition exports and the group registry ---
+  if (exportsDir) {
+    const exporter = new PartitionExporter({
+      connect: () => store.connect(),
+      exportsDir,
+      topic: opts.topics.caseEvents,
+      worker: config.scaleOut.workerId,
+      ownership: () => ({ partitions: worker.assignment, generation: generation.generationId, memberId: selfMemberId }),
+      url: () => running.url,
+      logger,
+    });
+    running.exporter = exporter;
+    worker.consumerEvents.on(worker.consumerEvents.events.GROUP_JOIN, () => exporter.onAssignment());
+  }
+  // --- end scale-out ---
 
   let app: FastifyInstance | undefined;
   if (opts.port !== null) {
@@ -229,6 +263,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
       figures: (month) => store.figures(month),
       access: config.admin,
       extend: (a) => {
+        if (running.exporter) registerGroupRoutes(a, running.exporter);
         registerSnapshotRoute(a, (month, options) => running.snapshot(month, options));
         registerStatusRoutes(a, snapshots);
       },
@@ -244,7 +279,9 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
   probe.start();
   status.start(opts.statusIntervalMs ?? 10_000);
   await worker.start();
-  if (opts.schedule ?? config.schedule.enabled) startSchedule(running, config, logger, opts.now);
+  running.exporter?.start();
+  // One rule for who schedules: with CASEPIPE_SCHEDULER=external, `casepipe scheduler` does.
+  if ((opts.schedule ?? config.schedule.enabled) && config.scaleOut.scheduler === 'worker') startSchedule(running, config, logger, opts.now);
   return running;
 }
 

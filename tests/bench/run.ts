@@ -20,6 +20,7 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   },
   'sql-poll': async () => (await import('./sql-poll.bench.js')).benchSqlPoll,
   hotpath: async () => (await import('./hotpath.bench.js')).benchHotpath,
+  scaleout: async () => (await import('./scaleout.bench.js')).benchScaleOut,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

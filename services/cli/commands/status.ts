@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { CasepipeError } from '../../platform/errors.js';
+import { readWorkers } from '../../scale/export-folder.js';
+import { formatGroupStatus, groupStatus } from '../../scale/group-view.js';
 import type { StatusSummary } from '../../worker/operator-status.js';
 import type { CliContext } from '../context.js';
 
@@ -9,6 +11,13 @@ export function registerStatusCommand(program: Command, ctx: CliContext): void {
     .description("the running worker's health for people: readiness, lag, departments (stale ones first), dead letters, snapshots; exit 2 when something needs attention")
     .option('--json', 'print the worker’s /status JSON')
     .action(async (opts: { json?: boolean }) => {
+      const exportsDir = ctx.config.scaleOut.exportsDir;
+      if (exportsDir && readWorkers(exportsDir).length > 0) {
+        const group = await groupStatus(exportsDir);
+        console.log(opts.json ? JSON.stringify(group, null, 2) : formatGroupStatus(group, undefined));
+        if (group.workers.some((w) => w.ready !== true)) process.exitCode = 2;
+        return;
+      }
       const base = `http://127.0.0.1:${ctx.config.workerPort}`;
       let summary: StatusSummary;
       try {

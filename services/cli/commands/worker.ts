@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { FIGURE_KEYS, FIGURE_LABELS, type MonthFigures } from '../../figures/window-figures.js';
 import { SHORT_LABELS } from '../../report/report-labels.js';
+import { readWorkers } from '../../scale/export-folder.js';
+import { groupFigures } from '../../scale/group-view.js';
 import { runWorkerUntilSignalled } from '../../worker/worker-process.js';
 import { monthOption, readLiveStore } from '../live-store-access.js';
 import type { CliContext } from '../context.js';
@@ -19,6 +21,20 @@ export function registerWorkerCommands(program: Command, ctx: CliContext): void 
     .requiredOption('--month <YYYY-MM>', 'calendar month in China Standard Time')
     .option('--json', 'print JSON')
     .action(async (opts: { month: string; json?: boolean }) => {
+      const exportsDir = ctx.config.scaleOut.exportsDir;
+      if (exportsDir && readWorkers(exportsDir).length > 0) {
+        // Several workers: every worker's owned partitions, added up (services/scale/group-view.ts).
+        const group = await groupFigures(exportsDir, monthOption(opts.month));
+        for (const u of group.unreachable) console.error(`casepipe: worker ${u.worker} did not answer (${u.error}); its partitions are not counted`);
+        // Partitions some worker registered but nobody counted (a rebalance, a worker down): say so, exit 2.
+        const missing = [...new Set(readWorkers(exportsDir).flatMap((w) => w.partitions))].filter((p) => group.counted[p] === undefined).sort((a, b) => a - b);
+        if (missing.length > 0) {
+          console.error(`casepipe: partitions ${missing.join(',')} are not counted: the figures are incomplete`);
+          process.exitCode = 2;
+        }
+        console.log(opts.json ? JSON.stringify({ ...group.figures, partitions: group.counted }, null, 2) : formatFigures(group.figures));
+        return;
+      }
       const figures = await liveFigures(ctx, monthOption(opts.month));
       console.log(opts.json ? JSON.stringify(figures, null, 2) : formatFigures(figures));
     });

@@ -1,0 +1,30 @@
+import { emptyFigures, type MonthFigures } from '../figures/window-figures.js';
+import { addGroupFigures } from './group-view.js';
+
+const figures = (n: number): MonthFigures => ({
+  month: '2025-08',
+  total: { ...emptyFigures(), fullOnlineReceived: n, totalHandled: n },
+  departments: [{ departmentCode: 'A', departmentName: 'A', figures: { ...emptyFigures(), fullOnlineReceived: n, totalHandled: n } }],
+});
+
+describe('the group figures', () => {
+  it('add up across the workers’ partitions', () => {
+    const r = addGroupFigures('2025-08', [
+      { worker: 'w0', owned: { figures: figures(10), partitions: [0, 1], generation: 4, memberId: 'm0' } },
+      { worker: 'w1', owned: { figures: figures(5), partitions: [2], generation: 4, memberId: 'm1' } },
+    ]);
+    expect(r.figures.total.fullOnlineReceived).toBe(15);
+    expect(r.figures.departments[0].figures.totalHandled).toBe(15);
+    expect(r.counted).toEqual({ 0: 'w0', 1: 'w0', 2: 'w1' });
+  });
+
+  it('count a partition claimed twice (mid-rebalance) once, from the later generation', () => {
+    const r = addGroupFigures('2025-08', [
+      { worker: 'stale', owned: { figures: figures(100), partitions: [0, 1, 2], generation: 3, memberId: 'm9' } },
+      { worker: 'w0', owned: { figures: figures(10), partitions: [0, 1], generation: 4, memberId: 'm0' } },
+      { worker: 'w1', owned: { figures: figures(5), partitions: [2], generation: 4, memberId: 'm1' } },
+    ]);
+    expect(r.figures.total.fullOnlineReceived).toBe(15);
+    expect(Object.values(r.counted)).not.toContain('stale');
+  });
+});
