@@ -18,9 +18,10 @@ export function partitionOf(key: string, partitions: number): number {
   return (h >>> 0) % partitions;
 }
 
+/** Named as pipelines/departments/ names them (figures take names from that registry). */
 const DEPARTMENTS = [
-  ['JTYST', '交通运输厅'], ['ZJT', '住房城乡建设厅'], ['GAT', '公安厅'], ['SCJGJ', '市场监管局'],
-  ['YJGLT', '应急管理厅'], ['MZT', '民政厅'], ['YJJ', '药监局'], ['SWT', '商务厅'],
+  ['JTYST', '交通运输厅'], ['ZJT', '住房城乡建设厅'], ['GAT', '公安厅'], ['SCJGJ', '省市场监管局'],
+  ['YJGLT', '应急管理厅'], ['MZT', '民政厅'], ['YJJ', '省药监局'], ['SWT', '商务厅'],
 ] as const;
 const CASE_CHANNELS: Channel[] = ['FULL_ONLINE', 'FULL_ONLINE', 'FULL_ONLINE', 'COMPREHENSIVE_WINDOW', 'DEPARTMENT_WINDOW', 'OTHER'];
 const CONSULTATION_CHANNELS: Channel[] = ['PHONE', 'ONSITE', 'ONSITE', 'ONSITE', 'OTHER'];
