@@ -1,0 +1,121 @@
+/**
+ * Puts the demo's raw records where each department's connector reads them, per connector type, and
+ * points the department's settings at that place: file-drop exports in an inbox under the demo's
+ * data folder (CSV in the declared encoding, XLSX, JSONL; daily-ish files, one file re-sent, one in
+ * the wrong encoding). A type without a writer here cannot run in the demo (the demo says which).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import type { SourceValue } from '../connectors/connector.js';
+import type { FileDropSettings } from '../connectors/file-drop/file-drop-spec.js';
+import type { Department } from '../departments/department-file.js';
+import type { Logger } from '../platform/logger.js';
+import type { RawRecord, RawSource } from './raw-month.js';
+
+export interface DemoSourceWork {
+  /** The demo's folder for sources (inboxes, databases). */
+  dir: string;
+  month: string;
+  logger: Logger;
+}
+
+export interface PreparedSource {
+  /** The department, its source settings pointing at the demo's source. */
+  department: Department;
+  /** Push types: sends the records once the connector listens. */
+  push?(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type SourceWriter = (source: RawSource, work: DemoSourceWork) => Promise<PreparedSource>;
+
+export const SOURCE_WRITERS: Record<string, SourceWriter> = {
+  'file-drop': writeFileDrop,
+};
+
+/** Records per export file, roughly (a big department sends daily, a small one a few times a month). */
+const RECORDS_PER_FILE = 1500;
+
+async function writeFileDrop(source: RawSource, work: DemoSourceWork): Promise<PreparedSource> {
+  const settings = source.department.source as FileDropSettings;
+  const inbox = path.join(work.dir, 'inbox', source.department.code);
+  fs.mkdirSync(inbox, { recursive: true });
+  const format = settings.format ?? 'csv';
+  const ext = format === 'jsonl' ? 'jsonl' : format;
+  const days = new Date(Date.UTC(Number(work.month.slice(0, 4)), Number(work.month.slice(5)), 0)).getUTCDate();
+  const n = Math.min(days, Math.max(2, Math.ceil(source.records.length / RECORDS_PER_FILE)));
+  const columns = columnsOf(source.records);
+  const files: { name: string; bytes: Buffer }[] = [];
+  for (let i = 0; i < n; i++) {
+    const chunk = source.records.slice(Math.floor((i * source.records.length) / n), Math.floor(((i + 1) * source.records.length) / n));
+    const day = String(1 + Math.floor((i * days) / n)).padStart(2, '0');
+    const name = `${source.department.code}-${work.month.replace('-', '')}${day}.${ext}`;
+    files.push({ name, bytes: await encodeFile(format, chunk, columns, settings.encoding, settings.sheet) });
+  }
+  // The liaison sends one export twice (read once: same content), and, when planned, a batch in the
+  // wrong encoding (refused whole; its records are in the good files too).
+  files.splice(Math.min(files.length, 2), 0, { name: `${files[0].name.replace(/\.\w+$/, '')}(1).${ext}`, bytes: files[0].bytes });
+  if (source.wrongEncoding.length > 0) {
+    const wrong = settings.encoding === 'gb18030' || settings.encoding === 'gbk' ? 'utf-8' : 'gb18030';
+    files.splice(Math.floor(files.length / 2), 0, {
+      name: `${source.department.code}-${work.month.replace('-', '')}-补发.${ext}`,
+      bytes: await encodeFile(format, source.wrongEncoding, columns, wrong, settings.sheet),
+    });
+  }
+  // Oldest first is the order the inbox is read in.
+  const base = Date.now() / 1000 - files.length - 60;
+  files.forEach((f, i) => {
+    const file = path.join(inbox, f.name);
+    fs.writeFileSync(file, f.bytes);
+    fs.utimesSync(file, base + i, base + i);
+  });
+  return { department: { ...source.department, source: { ...settings, inbox } }, close: async () => undefined };
+}
+
+function columnsOf(records: RawRecord[]): string[] {
+  const seen = new Set<string>();
+  for (const r of records.slice(0, 200)) for (const c of Object.keys(r.fields)) seen.add(c);
+  for (const r of records) for (const c of Object.keys(r.fields)) seen.add(c);
+  return [...seen];
+}
+
+function text(v: SourceValue | undefined): string {
+  if (v === null || v === undefined) return '';
+  return v instanceof Date ? v.toISOString() : String(v);
+}
+
+function csvCell(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+async function encodeFile(format: string, records: RawRecord[], columns: string[], encoding: string, sheet: string | undefined): Promise<Buffer> {
+  if (format === 'xlsx') {
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet(sheet ?? 'Sheet1');
+    ws.addRow(columns);
+    for (const r of records) ws.addRow(columns.map((c) => text(r.fields[c])));
+    return Buffer.from(await wb.xlsx.writeBuffer());
+  }
+  let body: string;
+  if (format === 'jsonl') {
+    body = records
+      .map((r) => {
+        const line = JSON.stringify(Object.fromEntries(Object.entries(r.fields).filter(([, v]) => v !== null && v !== '')));
+        return r.broken ? line.slice(0, Math.floor(line.length / 2)) : line; // cut off mid-write
+      })
+      .join('\n');
+  } else {
+    const lines = [columns.map(csvCell).join(',')];
+    for (const r of records) {
+      const cells = columns.map((c) => csvCell(text(r.fields[c])));
+      lines.push((r.broken ? cells.slice(0, Math.ceil(cells.length / 2)) : cells).join(','));
+    }
+    body = lines.join('\r\n');
+  }
+  body += format === 'jsonl' ? '\n' : '\r\n';
+  if (encoding === 'gb18030' || encoding === 'gbk') return iconv.encode(body, 'gb18030');
+  if (encoding === 'auto') return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body, 'utf8')]); // Excel's "CSV UTF-8"
+  return Buffer.from(body, 'utf8');
+}
