@@ -303,14 +303,16 @@ function progressBar(tty: boolean | undefined, label: string, print: (line: stri
   }
   let total = 0;
   let last = 0;
+  let started = 0;
   return {
     start: (t) => {
       total = t;
+      started = Date.now();
       print(`${label}: 0/${t} records`);
     },
     update: (n) => {
       last = n;
     },
-    stop: () => print(`${label}: ${last}/${total} records, done`),
+    stop: () => print(`${label}: ${last}/${total} records, done in ${Math.round((Date.now() - started) / 1000)} s`),
   };
 }
