@@ -178,8 +178,9 @@ export function planRawMonth(departments: Department[], opts: RawMonthOptions): 
     .filter((s) => s.department.source.type === 'file-drop' && formatOf(s.department) === 'csv' && (s.department.source as { encoding?: string }).encoding === 'utf-8')
     .sort((a, b) => b.records.length - a.records.length)[0];
   if (utf8Csv) {
-    utf8Csv.wrongEncoding = utf8Csv.records.filter((r) => !r.broken).slice(100, 130);
-    refuse(utf8Csv.department.code, 'SOURCE_FILE_UNREADABLE');
+    const good = utf8Csv.records.filter((r) => !r.broken);
+    utf8Csv.wrongEncoding = good.slice(Math.floor(good.length / 3), Math.floor(good.length / 3) + 30);
+    if (utf8Csv.wrongEncoding.length > 0) refuse(utf8Csv.department.code, 'SOURCE_FILE_UNREADABLE');
   }
 
   return {
