@@ -40,8 +40,6 @@ function filesUnder(dir: string, keep: (f: string) => boolean): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile() && keep(f));
 }
 
-const json = (rows: unknown) => JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-
 /** Every value of every table of the DuckDB files and of the Parquet files, as text. */
 async function storedText(files: string[]): Promise<string[]> {
   const db = await DuckDBInstance.create(':memory:');
@@ -50,7 +48,9 @@ async function storedText(files: string[]): Promise<string[]> {
   try {
     for (const [i, file] of files.entries()) {
       if (file.endsWith('.parquet')) {
-        out.push(json((await conn.runAndReadAll(`SELECT * FROM read_parquet('${file.replace(/'/g, "''")}')`)).getRowObjects()));
+        const source = `read_parquet('${file.replace(/'/g, "''")}')`;
+        const columns = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjects().filter((c) => String(c.column_type).startsWith('VARCHAR'));
+        for (const c of columns) out.push((await conn.runAndReadAll(`SELECT DISTINCT "${String(c.column_name)}"::VARCHAR AS v FROM ${source}`)).getRowObjects().map((r) => String(r.v)).join('\n'));
         continue;
       }
       await conn.run(`ATTACH '${file.replace(/'/g, "''")}' AS f${i} (READ_ONLY)`);
