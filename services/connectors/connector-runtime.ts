@@ -84,7 +84,7 @@ async function runDepartment(d: Department, state: ConnectorState, producer: Pro
     const map = compileMapping(d.mapping, d.personalData, { departmentCode: d.code, departmentName: d.name, declared }, hmacKey);
     const type = connectorType(d.source.type);
     if (!type) throw new CasepipeError('DEPARTMENT_FILE_INVALID', `${d.file}: unknown connector type ${d.source.type}`);
-    connector = type.create(d.source, { department: d.code, logger: log, request: sourceRequester(d.limits, log, opts.signal) });
+    connector = type.create(d.source, { department: d.code, logger: log, request: sourceRequester(d.limits, log, opts.signal), mappedColumns: mappedColumns(d.mapping), env: opts.env });
     const checkpoints = state.reader(d.code);
     const cadenceMs = durationMs(d.cadence.every);
     let failures = 0;

@@ -2,11 +2,14 @@
 import type { ConnectorType } from './connector.js';
 import { fileDrop } from './file-drop/file-drop.js';
 import type { FileDropSettings } from './file-drop/file-drop-spec.js';
+import { sqlPoll } from './sql-poll/sql-poll.js';
+import type { SqlPollSettings } from './sql-poll/sql-poll-spec.js';
 
-export type SourceSettings = FileDropSettings;
+export type SourceSettings = FileDropSettings | SqlPollSettings;
 
 const TYPES: { [K in SourceSettings['type']]: ConnectorType<Extract<SourceSettings, { type: K }>> } = {
   'file-drop': fileDrop,
+  'sql-poll': sqlPoll,
 };
 
 export const CONNECTOR_TYPE_NAMES = Object.keys(TYPES) as [SourceSettings['type'], ...SourceSettings['type'][]];

@@ -64,6 +64,25 @@ export interface ConnectorContext {
    * retried with backoff while the error says a retry can help.
    */
   request<T>(what: string, fn: () => Promise<T>): Promise<T>;
+  /** The columns the department's mapping reads: a source that knows its columns up front (sql-poll) names the missing ones in check(). */
+  mappedColumns?: ReadonlySet<string>;
+  /** Where secrets are looked up (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SampleWork {
+  dir: string;
+  logger: Logger;
+  department: string;
+}
+
+export interface SampleSource<S> {
+  settings: S;
+  /** Adds `count` more sample records (the restart check uses it); for push types, pushes them. */
+  add?(records: Array<Record<string, SourceValue>>): Promise<void>;
+  /** Push types only: sends the sample now (called after read() started). */
+  push?(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface ConnectorType<S extends { type: string } = { type: string }> {
@@ -75,4 +94,10 @@ export interface ConnectorType<S extends { type: string } = { type: string }> {
   create(settings: S, ctx: ConnectorContext): SourceConnector;
   /** Records of a sample file, offline (`casepipe connector check --sample`). */
   sampleRecords(settings: S, file: string): Promise<SourceRecord[]>;
+  /**
+   * For `casepipe connector test`: a throwaway source of this type holding the records of a sample file
+   * (file-drop: a temporary inbox; sql-poll: a scratch table; http-poll: a local paged server; webhook:
+   * the endpoint plus a pusher that sends the sample as signed requests). `settings` point at it.
+   */
+  sampleSource?(settings: S, sampleFile: string, work: SampleWork): Promise<SampleSource<S>>;
 }

@@ -22,6 +22,12 @@ export const departmentSpec = z
     source: z
       .looseObject({ type: z.enum(CONNECTOR_TYPE_NAMES).describe('connector type') })
       .describe("the connector type and its settings (see the type's spec)"),
+    sample: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('a sample of the source for `casepipe connector test`, relative to this file (samples/<code>.<ext>)')
+      .meta({ examples: ['samples/YBJ.csv'] }),
     mapping: mappingSpec,
     personalData: personalDataSpec.default({ drop: [], hmac: [] }),
     cadence: z

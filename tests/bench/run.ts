@@ -13,7 +13,12 @@ const BENCHES: Record<string, () => Promise<Bench>> = {
   store: async () => (await import('./store.bench.js')).benchStore,
   worker: async () => (await import('./worker.bench.js')).benchWorker,
   snapshot: async () => (await import('./snapshot.bench.js')).benchSnapshot,
-  connectors: async () => (await import('./connectors.bench.js')).benchConnectors,
+  connectors: async () => {
+    const fileDrop = (await import('./connectors.bench.js')).benchConnectors;
+    const sqlPoll = (await import('./sql-poll.bench.js')).benchSqlPoll;
+    return async () => [...(await fileDrop()), ...(await sqlPoll())];
+  },
+  'sql-poll': async () => (await import('./sql-poll.bench.js')).benchSqlPoll,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -4,7 +4,7 @@ import { caseEventToJson } from '../../contract/event-json.js';
 import { CONNECTOR_STATE } from '../../connectors/connector-state.js';
 import { connectorType } from '../../connectors/connector-types.js';
 import { runConnectors } from '../../connectors/connector-runtime.js';
-import { compileMapping } from '../../connectors/record-mapping.js';
+import { compileMapping, mappedColumns } from '../../connectors/record-mapping.js';
 import { recordOutcome } from '../../connectors/record-outcome.js';
 import { describeSecret, readSecret } from '../../connectors/secrets.js';
 import { loadDepartmentFile } from '../../departments/department-file.js';
@@ -69,8 +69,8 @@ export function registerConnectorCommands(program: Command, ctx: CliContext): vo
           warnings.push(`${err.message}: hashed columns use a placeholder key here, so their values differ from production (set ${describeSecret(d.personalData.hmacKey)})`);
         }
       }
-      const connector = type.create(d.source, { department: d.code, logger: ctx.logger, request: (_what, fn) => fn() });
-      const check = await connector.check();
+      const connector = type.create(d.source, { department: d.code, logger: ctx.logger, request: (_what, fn) => fn(), mappedColumns: mappedColumns(d.mapping) });
+      const check = await connector.check().finally(() => connector.close?.());
       const report: Record<string, unknown> = { department: { code: d.code, name: d.name, type: d.source.type, file }, check, warnings };
       let refused = 0;
       if (opts.sample) {
