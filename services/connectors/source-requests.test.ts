@@ -1,6 +1,6 @@
 import { CasepipeError } from '../platform/errors.js';
 import { silentLogger } from '../platform/logger.js';
-import { sourceRequester } from './source-requests.js';
+import { MAX_RETRY_AFTER_MS, sourceRequester } from './source-requests.js';
 
 const flaky = (failures: number, canRetry: boolean) => {
   let calls = 0;
@@ -41,5 +41,17 @@ describe('sourceRequester', () => {
     };
     await Promise.all(Array.from({ length: 6 }, () => request('page', job)));
     expect(most).toBe(2);
+  });
+
+  it("waits at least the error's retryAfterMs (a Retry-After), capped", async () => {
+    const request = sourceRequester({ concurrency: 1, retries: 1 }, silentLogger(), undefined, 1);
+    let calls = 0;
+    const started = Date.now();
+    const fn = async () => {
+      if (++calls === 1) throw Object.assign(new CasepipeError('SOURCE_UNAVAILABLE', '429', { canRetry: true }), { retryAfterMs: 300 });
+      return Date.now() - started;
+    };
+    expect(await request('page', fn)).toBeGreaterThanOrEqual(290);
+    expect(MAX_RETRY_AFTER_MS).toBeLessThanOrEqual(60_000);
   });
 });
