@@ -40,6 +40,8 @@ export interface ConnectorRunOptions {
   signal: AbortSignal;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /** Every declared department, code → name, that a mapped departmentCode may name (default: `departments`). */
+  declared?: ReadonlyMap<string, string>;
   /** Per-department counters (operator-metrics.ts createConnectorMetrics). */
   metrics?: ConnectorMetrics;
   /** Called after each committed batch with the department's running summary (progress). */
@@ -80,7 +82,7 @@ async function runDepartment(d: Department, state: ConnectorState, producer: Pro
   let connector: SourceConnector | undefined;
   try {
     const hmacKey = d.personalData.hmacKey ? readSecret(d.personalData.hmacKey, opts.env) : undefined;
-    const declared = new Map(opts.departments.map((x) => [x.code, x.name]));
+    const declared = opts.declared ?? new Map(opts.departments.map((x) => [x.code, x.name]));
     const map = compileMapping(d.mapping, d.personalData, { departmentCode: d.code, departmentName: d.name, declared }, hmacKey);
     const type = connectorType(d.source.type);
     if (!type) throw new CasepipeError('DEPARTMENT_FILE_INVALID', `${d.file}: unknown connector type ${d.source.type}`);

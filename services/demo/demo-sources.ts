@@ -1,25 +1,37 @@
 /**
  * Puts the demo's raw records where each department's connector reads them, per connector type, and
- * points the department's settings at that place: file-drop exports in an inbox under the demo's
- * data folder (CSV in the declared encoding, XLSX, JSONL; daily-ish files, one file re-sent, one in
- * the wrong encoding). A type without a writer here cannot run in the demo (the demo says which).
+ * points the department's settings at that place:
+ * - file-drop: exports in an inbox under the demo's data folder (CSV in the declared encoding, XLSX,
+ *   JSONL; a file every few days, one file re-sent, one in the wrong encoding);
+ * - sql-poll: the department's 前置库 table, made by the type's own sample source (sampleSource): on
+ *   an embedded PostgreSQL (PGlite over the PostgreSQL protocol), or in a throwaway database on the
+ *   user's server (--postgres URL / --mysql URL);
+ * - http-poll: a local API serving the records as the department's API pages them;
+ * - webhook: the department's endpoint, to which the demo pushes the records, signed (push types run
+ *   until the push is answered).
+ * A type without a writer here cannot run in the demo (the demo says which).
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type { SourceValue } from '../connectors/connector.js';
+import { connectorType } from '../connectors/connector-types.js';
 import type { FileDropSettings } from '../connectors/file-drop/file-drop-spec.js';
 import type { Department } from '../departments/department-file.js';
 import type { Logger } from '../platform/logger.js';
 import type { RawRecord, RawSource } from './raw-month.js';
+import { formatSourceTime } from './source-fields.js';
 
 export interface DemoSourceWork {
   /** The demo's folder for sources (inboxes, databases). */
   dir: string;
   month: string;
   logger: Logger;
+  /** A PostgreSQL or MySQL/MariaDB server for the 前置库 tables (a throwaway database each); default an embedded PostgreSQL. */
+  databaseUrl?: string;
 }
 
 export interface PreparedSource {
@@ -34,7 +46,73 @@ export type SourceWriter = (source: RawSource, work: DemoSourceWork) => Promise<
 
 export const SOURCE_WRITERS: Record<string, SourceWriter> = {
   'file-drop': writeFileDrop,
+  'sql-poll': (source, work) => viaSampleSource(source, work, { scratchUrl: work.databaseUrl, ...(work.databaseUrl ? { driver: undefined } : {}) }),
+  'http-poll': (source, work) => viaSampleSource(source, work, {}),
+  webhook: (source, work) => viaSampleSource(source, work, {}),
 };
+
+/** Push types: their connectors run until the demo's push is answered, not once. */
+export const PUSH_TYPES = new Set(['webhook']);
+
+/**
+ * The records through the type's own throwaway source (the one `casepipe connector test` uses): a
+ * JSONL file of them (nested JSON where a column is a dotted path), handed to sampleSource.
+ */
+async function viaSampleSource(source: RawSource, work: DemoSourceWork, override: Record<string, unknown>): Promise<PreparedSource> {
+  const d = source.department;
+  const type = connectorType(d.source.type);
+  if (!type?.sampleSource) throw new Error(`connector type ${d.source.type} has no sample source for the demo`);
+  const dir = path.join(work.dir, d.code);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${d.code}.jsonl`);
+  // An API that is asked for changes since a time stamps its items: an hour ago, so a first pass takes them all.
+  const incremental = (d.source as { incremental?: { field: string; format: string; timeZone: string } }).incremental;
+  const stamp = incremental ? formatSourceTime(Date.now() - 3_600_000, incremental.format, incremental.timeZone) : undefined;
+  const item = (r: RawRecord) => nested(incremental ? { ...r.fields, [incremental.field]: stamp! } : r.fields);
+  fs.writeFileSync(file, source.records.map((r) => JSON.stringify(item(r))).join('\n') + '\n');
+  const settings = { ...d.source, ...override } as typeof d.source;
+  const sample = await type.sampleSource(settings, file, { dir, logger: work.logger, department: d.code });
+  return {
+    department: { ...d, source: sample.settings },
+    push: sample.push
+      ? async () => {
+          await listening(sample.settings as { host?: string; port?: number });
+          await sample.push!();
+        }
+      : undefined,
+    close: () => sample.close(),
+  };
+}
+
+/** `{ "applicant.name": x }` → `{ applicant: { name: x } }`: a dotted column is a nested field of the item. */
+function nested(fields: Record<string, SourceValue>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === null) continue;
+    const parts = key.split('.');
+    let at = out;
+    for (const p of parts.slice(0, -1)) at = (at[p] ??= {}) as Record<string, unknown>;
+    at[parts[parts.length - 1]] = value;
+  }
+  return out;
+}
+
+/** Waits until the push endpoint accepts connections (the connector starts it when its read begins). */
+async function listening(at: { host?: string; port?: number }): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: at.host ?? '127.0.0.1', port: at.port ?? 0 }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`the webhook endpoint ${at.host}:${at.port} did not start listening within 60 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** Records per export file, roughly (a big department sends every few days, a small one twice a month). */
 const RECORDS_PER_FILE = 3000;

@@ -139,7 +139,10 @@ export function planRawMonth(departments: Department[], opts: RawMonthOptions): 
     const d = s.department;
     const template = templates.get(d.code)!;
     let kind = MALFORMED_KINDS[k % MALFORMED_KINDS.length];
-    if (kind === 'BROKEN_ROW' && formatOf(d) === 'xlsx') kind = 'BAD_DATE'; // a spreadsheet row always splits
+    const format = formatOf(d);
+    // A spreadsheet row, an API item and a pushed item always split; a 前置库 column of timestamps holds no 32nd of August.
+    if (kind === 'BROKEN_ROW' && (format === 'xlsx' || format === 'http-poll' || format === 'webhook')) kind = 'BAD_DATE';
+    if ((kind === 'BROKEN_ROW' || kind === 'BAD_DATE') && format === 'sql-poll') kind = 'UNKNOWN_CODE';
     if (kind === 'UNKNOWN_DEPARTMENT' && !d.mapping.departmentCode) kind = 'UNKNOWN_CODE';
     const fresh: CaseEvent = { ...template, caseId: `BAD-${d.code}-${String(k + 1).padStart(5, '0')}`, eventTime: template.eventTime };
     const applicant = applicants.fresh();

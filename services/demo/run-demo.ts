@@ -36,7 +36,7 @@ import type { Department } from '../departments/department-file.js';
 import type { GenerateMonthOptions } from './month-generator.js';
 import type { PersonalValues } from './applicants.js';
 import { planRawMonth } from './raw-month.js';
-import { SOURCE_WRITERS, type PreparedSource } from './demo-sources.js';
+import { PUSH_TYPES, SOURCE_WRITERS, type PreparedSource } from './demo-sources.js';
 import { connectorTable } from './connector-table.js';
 
 export interface DemoOptions {
@@ -47,6 +47,8 @@ export interface DemoOptions {
   seed?: number;
   targets?: GenerateMonthOptions['targets'];
   reuse?: boolean;
+  /** A PostgreSQL (postgres://) or MySQL/MariaDB (mysql://) server for the 前置库 departments; default an embedded PostgreSQL. */
+  databaseUrl?: string;
   /** The declared departments (default: config.departmentsDir). */
   departmentsDir?: string;
   /** Where to print; tests pass a collector. */
@@ -132,7 +134,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const stateTopic = declaredTopics(config.topicPrefix).filter((t) => t.name === topics.connectorState);
     await ensureTopics(admin, stateTopic, { allowFewerReplicas: config.allowFewerReplicas, logger: opts.logger });
     if (!reused) {
-      const work = { dir: path.join(config.dataDir, 'sources'), month, logger: opts.logger };
+      const work = { dir: path.join(config.dataDir, 'sources'), month, logger: opts.logger, databaseUrl: opts.databaseUrl };
       for (const source of raw.sources) {
         const writer = SOURCE_WRITERS[source.department.source.type];
         if (!writer) throw new Error(`the demo cannot write a source of type ${source.department.source.type} (department ${source.department.code})`);
@@ -142,22 +144,24 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       const bar = progressBar(opts.progress, 'connect', print);
       bar.start(raw.records);
       const readSoFar = new Map<string, number>();
-      const controller = new AbortController();
-      const run = runConnectors({
-        kafka,
-        topics,
-        departments: prepared.map((p) => p.department),
-        logger: opts.logger,
-        once: true,
-        signal: controller.signal,
-        env: demoSecrets(prepared.map((p) => p.department)),
-        onBatch: (code, s) => {
-          readSoFar.set(code, s.read);
-          bar.update([...readSoFar.values()].reduce((a, b) => a + b, 0));
-        },
-      });
-      await Promise.all(prepared.map((p) => p.push?.()));
-      connectors = await run;
+      const onBatch = (code: string, s: Readonly<DepartmentRunSummary>) => {
+        readSoFar.set(code, s.read);
+        bar.update([...readSoFar.values()].reduce((a, b) => a + b, 0));
+      };
+      const env = demoSecrets(prepared.map((p) => p.department));
+      const run = (group: PreparedSource[], once: boolean, signal: AbortSignal) =>
+        group.length === 0 ? Promise.resolve([]) : runConnectors({ kafka, topics, departments: group.map((p) => p.department), declared: registry.names, logger: opts.logger, once, signal, env, onBatch });
+      // Pull types read what is there, once, to caught-up; push types listen until the demo's push is answered.
+      const pushed = prepared.filter((p) => PUSH_TYPES.has(p.department.source.type));
+      const pushing = new AbortController();
+      const pulls = run(prepared.filter((p) => !pushed.includes(p)), true, new AbortController().signal);
+      const pushes = run(pushed, false, pushing.signal);
+      try {
+        await Promise.all(pushed.map((p) => p.push?.()));
+      } finally {
+        pushing.abort();
+      }
+      connectors = [...(await pulls), ...(await pushes)];
       bar.stop();
       const failed = connectors.filter((c) => c.error);
       if (failed.length > 0) throw new Error(`department connectors stopped: ${failed.map((c) => `${c.department} ${c.error!.code}: ${c.error!.message}`).join('; ')}`);
