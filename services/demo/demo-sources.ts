@@ -19,6 +19,9 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type { SourceValue } from '../connectors/connector.js';
 import { connectorType } from '../connectors/connector-types.js';
+import { readSecret } from '../connectors/secrets.js';
+import { pushSigned } from '../connectors/webhook/webhook.js';
+import type { WebhookSettings } from '../connectors/webhook/webhook-spec.js';
 import type { FileDropSettings } from '../connectors/file-drop/file-drop-spec.js';
 import type { Department } from '../departments/department-file.js';
 import type { Logger } from '../platform/logger.js';
@@ -48,8 +51,33 @@ export const SOURCE_WRITERS: Record<string, SourceWriter> = {
   'file-drop': writeFileDrop,
   'sql-poll': (source, work) => viaSampleSource(source, work, { scratchUrl: work.databaseUrl, ...(work.databaseUrl ? { driver: undefined } : {}) }),
   'http-poll': (source, work) => viaSampleSource(source, work, {}),
-  webhook: (source, work) => viaSampleSource(source, work, {}),
+  webhook: async (source, work) => {
+    const prepared = await viaSampleSource(source, work, {});
+    // The department's system pushes as it goes: one signed request at a time, each answered (after
+    // the commit) before the next, sent again after a 503 (the type's own sample pusher sends all at once).
+    const settings = prepared.department.source as WebhookSettings;
+    const secret = readSecret(settings.secret);
+    const url = `http://${settings.host ?? '127.0.0.1'}:${settings.port}/webhooks/${source.department.code}`;
+    const items = source.records.map((r) => nested(r.fields));
+    return {
+      ...prepared,
+      push: async () => {
+        await listening(settings);
+        for (let i = 0; i < items.length; i += WEBHOOK_ITEMS_PER_REQUEST) {
+          const body = items.slice(i, i + WEBHOOK_ITEMS_PER_REQUEST);
+          for (let attempt = 1; ; attempt++) {
+            const reply = await pushSigned(url, secret, body);
+            if (reply.status === 200) break;
+            if (reply.status !== 503 || attempt >= 10) throw new Error(`the push to ${url} got HTTP ${reply.status}: ${String(reply.body.error ?? '')}`);
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
+      },
+    };
+  },
 };
+
+const WEBHOOK_ITEMS_PER_REQUEST = 200;
 
 /** Push types: their connectors run until the demo's push is answered, not once. */
 export const PUSH_TYPES = new Set(['webhook']);

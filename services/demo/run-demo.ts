@@ -154,13 +154,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       // Pull types read what is there, once, to caught-up; push types listen until the demo's push is answered.
       const pushed = prepared.filter((p) => PUSH_TYPES.has(p.department.source.type));
       const pushing = new AbortController();
-      const pulls = run(prepared.filter((p) => !pushed.includes(p)), true, new AbortController().signal);
+      const pulling = new AbortController();
+      const pulls = run(prepared.filter((p) => !pushed.includes(p)), true, pulling.signal);
       const pushes = run(pushed, false, pushing.signal);
       try {
         await Promise.all(pushed.map((p) => p.push?.()));
-      } finally {
+      } catch (err) {
+        // Nothing may go on publishing behind a failed demo (a next run would find it in its topics).
+        pulling.abort();
         pushing.abort();
+        await Promise.allSettled([pulls, pushes]);
+        throw err;
       }
+      pushing.abort();
       connectors = [...(await pulls), ...(await pushes)];
       bar.stop();
       const failed = connectors.filter((c) => c.error);
