@@ -202,7 +202,7 @@ function csvCell(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-async function encodeFile(format: string, records: RawRecord[], columns: string[], encoding: string, sheet: string | undefined): Promise<Buffer> {
+export async function encodeFile(format: string, records: RawRecord[], columns: string[], encoding: string, sheet: string | undefined): Promise<Buffer> {
   if (format === 'xlsx') {
     // The streaming writer: several times faster than building the workbook in memory.
     const chunks: Buffer[] = [];
