@@ -74,6 +74,11 @@ export function parseDepartment(text: string, file: string): Department {
   const source = type!.spec.safeParse(d.source);
   if (!source.success) throw fail(source.error.issues.map((i) => `source.${i.path.join('.')}: ${i.message}`));
   const problems = mappingProblems(d.mapping, d.personalData);
+  // A table's naive timestamps are in one zone: the watermark's (sql-poll) and the event time's.
+  const sourceZone = (source.data as { timeZone?: string }).timeZone;
+  if (sourceZone && !['iso', 'epoch-ms'].includes(d.mapping.eventTime.format) && sourceZone !== d.mapping.eventTime.timeZone) {
+    problems.push(`source.timeZone ${sourceZone} differs from mapping.eventTime.timeZone ${d.mapping.eventTime.timeZone}`);
+  }
   const base = path.basename(file).replace(/\.ya?ml$/, '');
   if (base !== d.code) problems.push(`code ${d.code} differs from the file name ${path.basename(file)} (name it ${d.code}.yaml)`);
   if (problems.length > 0) throw fail(problems);
