@@ -2,10 +2,10 @@
 import type { ConnectorType } from './connector.js';
 import { fileDrop } from './file-drop/file-drop.js';
 import type { FileDropSettings } from './file-drop/file-drop-spec.js';
-import { sqlPoll } from './sql-poll/sql-poll.js';
-import type { SqlPollSettings } from './sql-poll/sql-poll-spec.js';
 import { httpPoll } from './http-poll/http-poll.js';
 import type { HttpPollSettings } from './http-poll/http-poll-spec.js';
+import { sqlPoll } from './sql-poll/sql-poll.js';
+import type { SqlPollSettings } from './sql-poll/sql-poll-spec.js';
 import { webhook } from './webhook/webhook.js';
 import type { WebhookSettings } from './webhook/webhook-spec.js';
 

@@ -8,7 +8,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { opaqueId } from '../contract/opaque-id.js';
-import { findPersonalData, maskPersonalData } from '../contract/personal-data.js';
+import { findPersonalData, maskPersonalData, PERSONAL_DATA_LABELS } from '../contract/personal-data.js';
 import { secretRefSpec } from './secrets.js';
 
 export const personalDataSpec = z
@@ -41,7 +41,8 @@ export function maskPatterns(value: string): string {
   return maskPersonalData(value).replace(ID_NUMBER_RE, (m) => '*'.repeat(m.length)).replace(MOBILE_RE, (m) => '*'.repeat(m.length));
 }
 
-/** The kind of personal data a mapped value holds anywhere in it (a 身份证号 or a mobile number, any writing), or null. */
+/** What personal data a mapped value holds anywhere in it (a 身份证号 or a mobile number, any writing), named for people, or null. */
 export function looksPersonal(value: string): string | null {
-  return findPersonalData(value);
+  const kind = findPersonalData(value);
+  return kind && PERSONAL_DATA_LABELS[kind];
 }

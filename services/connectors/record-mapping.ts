@@ -41,7 +41,7 @@ export const mappingSpec = z
       .meta({ examples: [{ column: '送达方式', values: { '1': 'WINDOW_PICKUP', '2': 'ELECTRONIC', '3': 'MAIL' } }] }),
     eventTime: z
       .object({
-        column: z.string().min(1),
+        column: z.string().min(1).describe('source column holding the time').meta({ examples: ['发生时间'] }),
         format: z.string().min(1).describe('yyyy MM M dd d HH H mm ss SSS tokens, or iso (with a zone), or epoch-ms').meta({ examples: ['yyyy-MM-dd HH:mm:ss', 'yyyy/M/d H:mm'] }),
         timeZone: z.string().default('Asia/Shanghai').describe("the source system's time zone (IANA name): its naive local times are read in it"),
       })

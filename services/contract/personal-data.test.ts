@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { findPersonalData, forEachPersonalData, maskPersonalData } from './personal-data.js';
+import { creditCodeConcern, findCreditCodes, findPersonalData, forEachPersonalData, isCreditCode, maskPersonalData } from './personal-data.js';
 
 /** Full-width digits, X and dash, as an IME writes them. */
 const fullWidth = (s: string): string =>
@@ -111,5 +111,29 @@ describe('maskPersonalData', () => {
   it('handles text with many digit groups', () => {
     const text = `${'1 '.repeat(500)}13812345678`;
     expect(findPersonalData(text)).toBe('mobile-number');
+  });
+});
+
+describe('统一社会信用代码 (GB 32100)', () => {
+  const company = '91350100M000100Y43'; // the standard's worked example
+  it('accepts a code with the right check character and refuses a wrong one', () => {
+    expect(isCreditCode(company)).toBe(true);
+    expect(isCreditCode('91350100M000100Y44')).toBe(false);
+    expect(isCreditCode('91350100M000100Y4I')).toBe(false); // I is not in the character set
+    expect(findCreditCodes(`申请单位${company}。`)).toEqual([{ code: company, start: 4, end: 22, government: false, individualBusiness: false }]);
+    expect(findCreditCodes('X91350100M000100Y43')).toEqual([]); // part of a longer run
+  });
+
+  it('is no concern for a government body (11…) or a field that is exactly a company code; is for a 个体工商户 or a code in free text', () => {
+    expect(isCreditCode('11100000000013127D')).toBe(true);
+    expect(creditCodeConcern('备注 11100000000013127D')).toBeNull();
+    expect(creditCodeConcern(company)).toBeNull();
+    expect(creditCodeConcern(`申请单位 ${company}`)).toMatch(/free text/);
+    expect(creditCodeConcern('92510107MA6CXXXXX6')).toMatch(/个体工商户/);
+    expect(creditCodeConcern('92510107MA6CXXXXX7')).toBeNull(); // wrong check character: not a code
+  });
+
+  it('is not what the contract check refuses (a company is not a person)', () => {
+    expect(findPersonalData(company)).toBeNull();
   });
 });

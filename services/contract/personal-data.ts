@@ -241,3 +241,61 @@ function isDate(year: number, month: number, day: number): boolean {
   const days = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
   return day <= days;
 }
+
+/**
+ * 统一社会信用代码 (GB 32100-2015): 18 characters of 0-9A-HJ-NPQRTUWXY (no I, O, S, V, Z): registration
+ * authority, organisation category, six digits of administrative division, nine of organisation code,
+ * and a check character (weighted sum mod 31). A company's code is not a person's data, so the contract
+ * check (validate.ts) does not refuse it; `casepipe connector test` flags the ones that may identify a
+ * person (see creditCodeConcern). Codes starting `11` belong to government bodies (机构编制 / 机关).
+ */
+export interface CreditCodeMatch {
+  code: string;
+  start: number;
+  end: number;
+  /** `11…`: a government body's own code (机关), never personal data. */
+  government: boolean;
+  /** `92…`: 个体工商户, a business that is one natural person. */
+  individualBusiness: boolean;
+}
+
+const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_RE = /(?<![0-9A-Za-z])[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}(?![0-9A-Za-z])/g;
+
+/** Whether `code` is an 18-character 统一社会信用代码 with the right check character. */
+export function isCreditCode(code: string): boolean {
+  if (code.length !== 18) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) {
+    const v = USCC_CHARS.indexOf(code[i]);
+    if (v < 0) return false;
+    sum += v * USCC_WEIGHTS[i];
+  }
+  return USCC_CHARS[(31 - (sum % 31)) % 31] === code[17];
+}
+
+/** Every valid 统一社会信用代码 written in `text` (upper-case ASCII, not inside a longer run of letters and digits). */
+export function findCreditCodes(text: string): CreditCodeMatch[] {
+  if (text.length < 18) return [];
+  const out: CreditCodeMatch[] = [];
+  for (const m of text.matchAll(USCC_RE)) {
+    if (!isCreditCode(m[0])) continue;
+    out.push({ code: m[0], start: m.index, end: m.index + 18, government: m[0].startsWith('11'), individualBusiness: m[0].startsWith('92') });
+  }
+  return out;
+}
+
+/**
+ * Why a credit code in an event field may be personal data, or null: a 个体工商户 code anywhere (it
+ * names one person's business), and any other non-government code inside free text (a remark that
+ * quotes a code may quote more); a field that is exactly one company's code (申请单位代码) is fine.
+ */
+export function creditCodeConcern(text: string): string | null {
+  for (const m of findCreditCodes(text)) {
+    if (m.government) continue;
+    if (m.individualBusiness) return '统一社会信用代码 of a 个体工商户 (individual business: one person)';
+    if (m.start > 0 || m.end < text.length) return '统一社会信用代码 inside free text';
+  }
+  return null;
+}

@@ -19,15 +19,15 @@ export const departmentSpec = z
   .object({
     code: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, . _ -').max(64).describe('official department code (CaseEvent.departmentCode); the file is named <code>.yaml').meta({ examples: ['YBJ'] }),
     name: z.string().min(1).max(128).describe('official name as the report writes it (中文)').meta({ examples: ['省医保局'] }),
+    source: z
+      .looseObject({ type: z.enum(CONNECTOR_TYPE_NAMES).describe('connector type') })
+      .describe("the connector type and its settings (see the type's spec)"),
     sample: z
       .string()
       .min(1)
       .optional()
-      .describe('a sample of the source for `casepipe connector test`, relative to this file (pipelines/departments/samples/)')
-      .meta({ examples: ['samples/GAT.jsonl'] }),
-    source: z
-      .looseObject({ type: z.enum(CONNECTOR_TYPE_NAMES).describe('connector type') })
-      .describe("the connector type and its settings (see the type's spec)"),
+      .describe('a sample of the source for `casepipe connector test`, relative to this file: samples/<code>.<ext> (file-drop: an export file; sql-poll, http-poll, webhook: JSONL, one record per line)')
+      .meta({ examples: ['samples/YBJ.csv'] }),
     mapping: mappingSpec,
     personalData: personalDataSpec.default({ drop: [], hmac: [] }),
     cadence: z

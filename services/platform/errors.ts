@@ -80,7 +80,9 @@ export type ErrorCode =
   | 'MAP_MISSING_FIELD'
   | 'MAP_UNKNOWN_VALUE'
   | 'MAP_BAD_TIME'
-  | 'MAP_PERSONAL_DATA';
+  | 'MAP_PERSONAL_DATA'
+  // `connector new` would overwrite a file, or was asked for an unknown type
+  | 'SCAFFOLD_REFUSED';
 
 export class CasepipeError extends Error {
   readonly code: ErrorCode;

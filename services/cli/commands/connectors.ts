@@ -11,6 +11,7 @@ import { loadDepartmentFile } from '../../departments/department-file.js';
 import { loadDepartmentRegistry, registryNames } from '../../departments/department-registry.js';
 import { CasepipeError, isCasepipeError } from '../../platform/errors.js';
 import type { CliContext } from '../context.js';
+import { registerConnectorKitCommands } from './connector-kit.js';
 
 export function registerConnectorCommands(program: Command, ctx: CliContext): void {
   program
@@ -47,9 +48,9 @@ export function registerConnectorCommands(program: Command, ctx: CliContext): vo
       }
     });
 
-  program
-    .command('connector')
-    .description('one department file, for the integration engineer')
+  const connector = program.command('connector').description('one department file, for the integration engineer');
+  registerConnectorKitCommands(connector, ctx);
+  connector
     .command('check')
     .description('offline dry run (no broker): the file is valid, the source can be read, and a sample maps; prints the first mapped events or refusal reasons as JSON. Exit 2 when the source check fails or a sample record is refused')
     .argument('<department-file>', 'pipelines/departments/<code>.yaml')

@@ -11,6 +11,7 @@ import { CasepipeError } from '../../platform/errors.js';
 import type { ConnectorContext, ConnectorType, SourceBatch, SourceConnector, SourceRecord } from '../connector.js';
 import { fileDropSpec, type FileDropSettings } from './file-drop-spec.js';
 import { formatOf, readTable, type Table, type TableRow } from './read-table.js';
+import { fileDropSampleSource } from './sample-inbox.js';
 
 /** The checkpoint of one file's stream. */
 interface FileCheckpoint {
@@ -37,6 +38,7 @@ export const fileDrop: ConnectorType<FileDropSettings> = {
     const table = await readTable(fs.readFileSync(file), requireFormat(name, settings), settings);
     return table.rows.map((r) => sourceRecord(r, name, 'sample'));
   },
+  sampleSource: fileDropSampleSource,
 };
 
 class FileDropConnector implements SourceConnector {

@@ -35,7 +35,7 @@ export const httpPollSpec = z
       .optional()
       .describe("item field (dotted path) identifying a record when the mapping names no recordId columns; default: the item's content hash (an item that changes is then a new record: declare mapping.recordId)")
       .meta({ examples: ['id'] }),
-    paging: z.discriminatedUnion('mode', [cursorPaging, pagePaging]).describe('how pages follow each other').meta({ examples: [{ mode: 'cursor', cursorPath: 'data.nextCursor', cursorParam: 'cursor' }, { mode: 'page', pageParam: 'page', sizeParam: 'size', size: 200 }] }),
+    paging: z.discriminatedUnion('mode', [cursorPaging, pagePaging]).describe('how pages follow each other').meta({ examples: [{ mode: 'page', pageParam: 'page', sizeParam: 'size', size: 200 }, { mode: 'cursor', cursorPath: 'data.nextCursor', cursorParam: 'cursor' }] }),
     incremental: z
       .object({
         param: z.string().min(1).describe('query parameter asking for records updated since a time').meta({ examples: ['updatedSince'] }),

@@ -30,6 +30,38 @@ describe('http-poll pieces', () => {
   });
 });
 
+describe('http-poll check()', () => {
+  it('asks for the first page and names what is wrong', async () => {
+    const server = http.createServer((req, res) => {
+      const p = new URL(req.url ?? '/', 'http://x').pathname;
+      if (p === '/ok') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"items":[{"a":1},{"a":2}]}}');
+      if (p === '/locked') return void res.writeHead(req.headers.authorization === 'Bearer right' ? 200 : 401).end('{}');
+      if (p === '/html') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>');
+      if (p === '/shape') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"code":0,"result":[]}');
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const closed = http.createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const closedBase = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((r) => closed.close(r));
+    const check = (baseUrl: string, path: string, extra: Record<string, unknown> = {}) =>
+      new HttpPollConnector(httpPoll.spec.parse({ type: 'http-poll', baseUrl, path, itemsPath: 'data.items', paging: { mode: 'page' }, timeoutSeconds: 5, ...extra }), { department: 'T', logger: silentLogger(), request: (_w, fn) => fn() }).check();
+    try {
+      expect(await check(base, '/ok')).toEqual({ ok: true, message: `${base}/ok: first page has 2 item(s)` });
+      expect((await check(closedBase, '/ok')).message).toBe(`${closedBase}/ok: connection refused (nothing listens there)`);
+      expect((await check('http://no-such-host.invalid', '/ok')).message).toMatch(/host not found \(DNS\)/);
+      expect((await check(base, '/locked')).message).toBe(`${base}/locked refused the request: HTTP 401 (check authHeaders and the secrets they name)`);
+      expect((await check(base, '/locked', { authHeaders: { Authorization: { secret: { env: 'CASEPIPE_TEST_UNSET_TOKEN' } } } })).message).toMatch(/CASEPIPE_TEST_UNSET_TOKEN is not set/);
+      expect((await check(base, '/html')).message).toBe(`${base}/html did not answer JSON (text/html, 18 characters)`);
+      expect(await check(base, '/shape')).toEqual({ ok: false, message: `${base}/shape: no item array at itemsPath "data.items" (the response is an object with code, result)` });
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('http-poll stopping', () => {
   it('ends read() quietly when the run is stopped mid-request (no department error on SIGTERM)', async () => {
     const server = http.createServer(() => undefined); // never answers

@@ -196,7 +196,7 @@ export class HttpPollConnector implements SourceConnector {
   private requestHeaders(): Record<string, string> {
     if (!this.headers) {
       const h = { ...this.settings.headers };
-      for (const [name, { secret, prefix }] of Object.entries(this.settings.authHeaders)) h[name] = prefix + readSecret(secret);
+      for (const [name, { secret, prefix }] of Object.entries(this.settings.authHeaders)) h[name] = prefix + readSecret(secret, this.ctx.env);
       this.headers = h;
     }
     return this.headers;

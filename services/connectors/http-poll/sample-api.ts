@@ -55,7 +55,14 @@ export async function startSampleApi(settings: HttpPollSettings, initial: JsonOb
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     count: () => items.length,
-    add: (more) => items.push(...more),
+    // Records added now are updated now, as the real API would say: an incremental pass finds them.
+    add: (more) => {
+      for (const record of more) {
+        const item: JsonObject = { ...record };
+        if (clock) setPath(item, settings.incremental!.field, clock.write(Date.now()));
+        items.push(item);
+      }
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

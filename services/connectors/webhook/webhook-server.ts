@@ -48,7 +48,8 @@ export class WebhookServer {
     });
     this.app.setErrorHandler(async (err: Error & { statusCode?: number }, _req, reply) => {
       const status = err.statusCode === 413 ? 413 : (err.statusCode ?? 500) < 500 ? err.statusCode! : 500;
-      await reply.code(status).send({ error: status === 413 ? 'the body is over the size limit' : err.message });
+      // A 500 is ours: its details go to no sender.
+      await reply.code(status).send({ error: status === 413 ? 'the body is over the size limit' : status === 500 ? 'internal error' : err.message });
     });
     this.app.post('/webhooks/:code', async (req, reply) => {
       const code = (req.params as { code: string }).code;

@@ -73,6 +73,34 @@ describe('webhook replies', () => {
   });
 });
 
+describe('webhook server', () => {
+  it('serves several departments on one port, each on /webhooks/<code>, until the last one closes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-webhook-shared-'));
+    fs.writeFileSync(path.join(dir, 'secret'), 'k');
+    const settings = webhook.spec.parse({ type: 'webhook', secret: { file: path.join(dir, 'secret') }, host: '127.0.0.1', port: 0 });
+    const make = (code: string) => new WebhookConnector(settings, { department: code, logger: silentLogger(), request: (_w, fn) => fn() });
+    const a = make('SA');
+    const b = make('SB');
+    try {
+      const port = (await a.address()).port;
+      expect((await b.address()).port).toBe(port);
+      const post = (code: string) => fetch(`http://127.0.0.1:${port}/webhooks/${code}`, { method: 'POST', body: '[]' });
+      expect((await post('SC')).status).toBe(404);
+      const toB = post('SB'); // unsigned: refused by B's own check, never queued at A
+      expect((await toB).status).toBe(401);
+      await a.close();
+      expect((await post('SA')).status).toBe(404);
+      expect((await post('SB')).status).toBe(401);
+      await b.close();
+      await expect(post('SB')).rejects.toThrow(); // nothing listens any more
+    } finally {
+      await a.close();
+      await b.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('webhook sampleSource', () => {
   it('pushes the sample as signed requests that read() yields, answered after afterCommit', async () => {
     const d = loadDepartmentFile(path.join(DEFAULT_DEPARTMENTS_DIR, 'MZT.yaml'));

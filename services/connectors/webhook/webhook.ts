@@ -7,7 +7,8 @@
  * re-sent items keep their event ids (record ids derive from the body's hash), so nothing is counted
  * twice.
  *
- * read() yields the requests waiting and ends when none is; waitForData() resolves at the next one.
+ * read() yields the requests as they come and ends after READ_IDLE_MS without one; waitForData()
+ * resolves at the next one.
  * The checkpoint (stream `webhook`) records the last accepted request, for people: a push source has
  * nothing to resume from, the sender holds what was not acknowledged.
  */
@@ -24,6 +25,8 @@ import { WebhookServer, type WebhookReply } from './webhook-server.js';
 import { DEFAULT_WEBHOOK_HOST, DEFAULT_WEBHOOK_PORT, webhookSpec, type WebhookSettings } from './webhook-spec.js';
 
 const STREAM = 'webhook';
+/** read() ends after this long without a request. */
+const READ_IDLE_MS = 3000;
 /** Requests waiting for the runtime at most; more get 503 with Retry-After. */
 const MAX_WAITING = 100;
 
@@ -70,7 +73,7 @@ export class WebhookConnector implements SourceConnector {
 
   /** Listens (if not yet) and says where. */
   async check() {
-    const { host, port } = webhookAddress(this.settings);
+    const { host, port } = webhookAddress(this.settings, this.ctx.env);
     try {
       this.signingSecret();
       const running = this.server !== undefined;
@@ -88,7 +91,13 @@ export class WebhookConnector implements SourceConnector {
     await this.start();
     while (!signal.aborted) {
       const next = this.waiting.shift();
-      if (!next) return;
+      if (!next) {
+        // Caught up once no request came for a while: the runtime then waits in waitForData(), and
+        // `--once` or the conformance kit get the pushes that arrive while they listen.
+        await this.waitForData(signal, READ_IDLE_MS);
+        if (this.waiting.length === 0) return;
+        continue;
+      }
       if (next.settled) continue; // timed out: the sender was told 503 and will send it again
       let committed = false;
       try {
@@ -136,7 +145,7 @@ export class WebhookConnector implements SourceConnector {
 
   private start(): Promise<WebhookServer> {
     if (!this.server) {
-      const { host, port } = webhookAddress(this.settings);
+      const { host, port } = webhookAddress(this.settings, this.ctx.env);
       this.server = WebhookServer.attach(host, port, this.ctx.department, { maxBodyBytes: this.settings.maxBodyBytes, handle: (h, b) => this.accept(h, b) });
       this.server.then(
         (s) => this.ctx.logger.info({ address: s.address(), path: `/webhooks/${this.ctx.department}` }, 'webhook endpoint listening'),
@@ -153,7 +162,7 @@ export class WebhookConnector implements SourceConnector {
   }
 
   private signingSecret(): string {
-    return (this.secret ??= readSecret(this.settings.secret));
+    return (this.secret ??= readSecret(this.settings.secret, this.ctx.env));
   }
 
   /** One pushed request: refused at once (401/400/503), or queued and answered after its commit. */
@@ -242,7 +251,7 @@ async function sampleWebhookSource(settings: WebhookSettings, sampleFile: string
   const push = async (items: unknown[]) => {
     const chunks: unknown[][] = [];
     for (let i = 0; i < items.length; i += SAMPLE_ITEMS_PER_REQUEST) chunks.push(items.slice(i, i + SAMPLE_ITEMS_PER_REQUEST));
-    const replies = await Promise.all(chunks.map((c) => pushSigned(url, secret, c)));
+    const replies = await Promise.all(chunks.map((c) => pushUntilListening(url, secret, c)));
     const failed = replies.find((r) => r.status !== 200);
     if (failed) throw new Error(`the sample push to ${url} got HTTP ${failed.status}: ${String(failed.body.error ?? '')}`);
   };
@@ -253,6 +262,19 @@ async function sampleWebhookSource(settings: WebhookSettings, sampleFile: string
     add: (records: Array<Record<string, SourceValue>>) => push(records),
     close: async () => fs.rmSync(secretFile, { force: true }),
   };
+}
+
+/** The endpoint listens once read() started: a refused connection is tried again for a while. */
+async function pushUntilListening(url: string, secret: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await pushSigned(url, secret, body);
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (code !== 'ECONNREFUSED' || attempt >= 100) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 function freePort(): Promise<number> {
