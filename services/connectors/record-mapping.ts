@@ -50,8 +50,7 @@ export const mappingSpec = z
     itemCode: fieldRule.optional().describe('实施编码 of the service item'),
     departmentCode: fieldRule
       .optional()
-      .describe("the department the case is for, when one source serves many (the comprehensive window accepts for every department); must be a declared department's code. Default: this file's code")
-      .meta({ examples: [{ column: '承办部门编码' }] }),
+      .describe("the department the case is for, when one source serves many (the comprehensive window accepts for every department); must be a declared department's code. Default: this file's code"),
     attributes: z.record(z.string(), fieldRule).default({}).describe('extra non-personal attributes: name → rule').meta({ examples: [{ 办件类型: { column: '办件类型', optional: true } }] }),
   })
   .strict()

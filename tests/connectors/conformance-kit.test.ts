@@ -45,7 +45,7 @@ describe('connector test', () => {
   });
 
   it('fails a mapping whose kind values are not the source\'s, naming the check and each refused row (CLI: exit 2)', () => {
-    const file = edited('YBJ', (y) => y.replace('values: { 受理: RECEIVED, 办结: COMPLETED, 送达: DELIVERED }', 'values: { 受理登记: RECEIVED, 办结: COMPLETED, 送达: DELIVERED }'));
+    const file = edited('YBJ', (y) => y.replace('values: { 受理: RECEIVED, 办结: COMPLETED, 送达: DELIVERED, 咨询: CONSULTED }', 'values: { 受理登记: RECEIVED, 办结: COMPLETED, 送达: DELIVERED, 咨询: CONSULTED }'));
     const out = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), 'connector', 'test', file], {
       env: { ...process.env, KAFKA_BROKERS: '127.0.0.1:1', LOG_LEVEL: 'warn' },
       encoding: 'utf8',
