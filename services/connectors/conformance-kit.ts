@@ -17,6 +17,7 @@ import type { CaseEvent } from '../contract/case-event.js';
 import { caseEventToJson } from '../contract/event-json.js';
 import { creditCodeConcern, findPersonalData, PERSONAL_DATA_LABELS } from '../contract/personal-data.js';
 import { loadDepartmentFile, type Department } from '../departments/department-file.js';
+import { registryNames } from '../departments/department-registry.js';
 import { isCasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import type { Checkpoint, ConnectorType, SampleSource, SourceValue } from './connector.js';
@@ -105,7 +106,7 @@ export async function runConformanceKit(file: string, opts: KitOptions): Promise
   }
   add('spec', true, `${file} parses and validates (type ${type.type}, sample ${d.sample})`, notes);
 
-  const kit = new KitRun(d, type, samplePath!, compileMapping(d.mapping, d.personalData, { departmentCode: d.code, departmentName: d.name }, hmacKey), opts);
+  const kit = new KitRun(d, type, samplePath!, compileMapping(d.mapping, d.personalData, { departmentCode: d.code, departmentName: d.name, declared: declaredNear(d.file) }, hmacKey), opts);
   try {
     // (2) check, and (3) the first read on the same sample source (each source costs: PGlite, a server…)
     const { check, first } = await kit.checkThenRead();
@@ -427,4 +428,9 @@ function compareEvents(a: KitEvent[], b: KitEvent[]): string[] {
 function distinctive(value: string): boolean {
   // eslint-disable-next-line no-control-regex
   return /^[\x00-\x7f]*$/.test(value) ? value.length >= 4 : value.length >= 2;
+}
+
+/** Departments a mapped departmentCode may name: the project's registry and the files beside this one. */
+function declaredNear(file: string): ReadonlyMap<string, string> {
+  return new Map([...registryNames(), ...registryNames(path.dirname(path.resolve(file)))]);
 }

@@ -18,7 +18,8 @@ import type { SourceBatch, SourceConnector } from './connector.js';
 import { ConnectorState } from './connector-state.js';
 import { connectorType } from './connector-types.js';
 import { mapDeadLetter } from './map-dead-letter.js';
-import { compileMapping, mappedColumns } from './record-mapping.js';
+import { cellText, compileMapping, mappedColumns } from './record-mapping.js';
+import type { ConnectorMetrics } from '../worker/operator-metrics.js';
 import { recordOutcome } from './record-outcome.js';
 import { readSecret } from './secrets.js';
 import { sourceRequester } from './source-requests.js';
@@ -39,13 +40,26 @@ export interface ConnectorRunOptions {
   signal: AbortSignal;
   env?: NodeJS.ProcessEnv;
   now?: () => number;
+  /** Every declared department, code → name, that a mapped departmentCode may name (default: `departments`). */
+  declared?: ReadonlyMap<string, string>;
+  /** Per-department counters (operator-metrics.ts createConnectorMetrics). */
+  metrics?: ConnectorMetrics;
+  /** Called after each committed batch with the department's running summary (progress). */
+  onBatch?: (department: string, summary: Readonly<DepartmentRunSummary>) => void;
 }
 
 export interface DepartmentRunSummary {
   department: string;
   batches: number;
+  /** Source records read (published + dead-lettered). */
+  read: number;
   published: number;
   deadLettered: number;
+  /** Dead-lettered records by reason code. */
+  refused: Record<string, number>;
+  /** Non-empty personal cells of the records read that were dropped (personalData.drop), and hashed (personalData.hmac, when mapped). */
+  personalDropped: number;
+  personalHashed: number;
   /** Set when the department stopped on an error. */
   error?: { code: string; message: string };
 }
@@ -63,12 +77,13 @@ export async function runConnectors(opts: ConnectorRunOptions): Promise<Departme
 
 async function runDepartment(d: Department, state: ConnectorState, producer: Producer, opts: ConnectorRunOptions): Promise<DepartmentRunSummary> {
   const log = opts.logger.child({ component: 'connector', department: d.code, type: d.source.type });
-  const summary: DepartmentRunSummary = { department: d.code, batches: 0, published: 0, deadLettered: 0 };
+  const summary: DepartmentRunSummary = { department: d.code, batches: 0, read: 0, published: 0, deadLettered: 0, refused: {}, personalDropped: 0, personalHashed: 0 };
   const now = opts.now ?? Date.now;
   let connector: SourceConnector | undefined;
   try {
     const hmacKey = d.personalData.hmacKey ? readSecret(d.personalData.hmacKey, opts.env) : undefined;
-    const map = compileMapping(d.mapping, d.personalData, { departmentCode: d.code, departmentName: d.name }, hmacKey);
+    const declared = opts.declared ?? new Map(opts.departments.map((x) => [x.code, x.name]));
+    const map = compileMapping(d.mapping, d.personalData, { departmentCode: d.code, departmentName: d.name, declared }, hmacKey);
     const type = connectorType(d.source.type);
     if (!type) throw new CasepipeError('DEPARTMENT_FILE_INVALID', `${d.file}: unknown connector type ${d.source.type}`);
     connector = type.create(d.source, { department: d.code, logger: log, request: sourceRequester(d.limits, log, opts.signal), mappedColumns: mappedColumns(d.mapping), env: opts.env });
@@ -86,6 +101,7 @@ async function runDepartment(d: Department, state: ConnectorState, producer: Pro
       } catch (err) {
         if (opts.once || !isCasepipeError(err) || !err.canRetry) throw err;
         failures++;
+        opts.metrics?.sourceErrors.inc({ department: d.code, code: err.code });
         log.error({ err: (err as Error).message, code: err.code, failures }, 'source read failed; trying again at the next poll');
       }
       if (opts.once || opts.signal.aborted) break;
@@ -118,11 +134,22 @@ async function publishBatch(
 ): Promise<void> {
   const events: Message[] = [];
   const dead: Message[] = [];
+  const refused: Record<string, number> = {};
   const ingestedAt = now();
+  let dropped = 0;
+  let hashed = 0;
+  const hashedMapped = d.personalData.hmac.filter((c) => mappedColumns(d.mapping).has(c));
   for (const record of batch.records) {
     const outcome = recordOutcome(record, map, ingestedAt);
     if (outcome.event) events.push({ key: outcome.event.caseId, value: encodeCaseEvent(outcome.event) });
-    else dead.push(mapDeadLetter(d, record, outcome.refusal));
+    else {
+      dead.push(mapDeadLetter(d, record, outcome.refusal));
+      refused[outcome.refusal.code] = (refused[outcome.refusal.code] ?? 0) + 1;
+    }
+    if (record.fields) {
+      for (const c of d.personalData.drop) if (cellText(record.fields[c]) !== undefined) dropped++;
+      if (outcome.event) for (const c of hashedMapped) if (cellText(record.fields[c]) !== undefined) hashed++;
+    }
   }
   const topicMessages = [
     { topic: opts.topics.caseEvents, messages: events },
@@ -133,6 +160,15 @@ async function publishBatch(
   await state.store(producer, d.code, batch.stream, batch.checkpoint);
   await batch.afterCommit?.();
   summary.batches++;
+  summary.read += batch.records.length;
   summary.published += events.length;
   summary.deadLettered += dead.length;
+  summary.personalDropped += dropped;
+  summary.personalHashed += hashed;
+  for (const [code, n] of Object.entries(refused)) summary.refused[code] = (summary.refused[code] ?? 0) + n;
+  opts.metrics?.recordsRead.inc({ department: d.code }, batch.records.length);
+  opts.metrics?.recordsPublished.inc({ department: d.code }, events.length);
+  for (const [reason, n] of Object.entries(refused)) opts.metrics?.recordsRefused.inc({ department: d.code, reason }, n);
+  opts.metrics?.lastSuccessfulRead.set({ department: d.code }, Date.now() / 1000);
+  opts.onBatch?.(d.code, summary);
 }

@@ -36,6 +36,18 @@ describe('compileMapping', () => {
     expect(() => map(row({ 实施编码: '13800138000' }))).toThrow(expect.objectContaining({ code: 'MAP_PERSONAL_DATA' }));
   });
 
+  it('maps the department a case is for when the source serves many (the comprehensive window), only to a declared one', () => {
+    const window = compileMapping(
+      mappingSpec.parse({ ...mapping, departmentCode: { column: '承办部门' } }),
+      policy,
+      { departmentCode: 'ZHCK', departmentName: '综合窗口', declared: new Map([['ZHCK', '综合窗口'], ['MZT', '民政厅']]) },
+      'key',
+    );
+    expect(window({ ...row({}), fields: { ...row({}).fields, 承办部门: 'MZT' } })).toMatchObject({ departmentCode: 'MZT', departmentName: '民政厅' });
+    expect(() => window({ ...row({}), fields: { ...row({}).fields, 承办部门: 'XZSPJ' } })).toThrow(expect.objectContaining({ code: 'MAP_UNKNOWN_VALUE', message: expect.stringContaining('"XZSPJ" is not a declared department') }));
+    expect(map(row({})).departmentCode).toBe('YBJ');
+  });
+
   it('refuses a mapping that reads a dropped personal column or names a value that is not in the contract', () => {
     const bad = mappingSpec.parse({ ...mapping, caseId: { column: '姓名' }, channel: { value: 'FAX' } });
     expect(mappingProblems(bad, policy)).toEqual([

@@ -48,6 +48,9 @@ export const mappingSpec = z
       .strict()
       .describe('when the milestone happened'),
     itemCode: fieldRule.optional().describe('实施编码 of the service item'),
+    departmentCode: fieldRule
+      .optional()
+      .describe("the department the case is for, when one source serves many (the comprehensive window accepts for every department); must be a declared department's code. Default: this file's code"),
     attributes: z.record(z.string(), fieldRule).default({}).describe('extra non-personal attributes: name → rule').meta({ examples: [{ 办件类型: { column: '办件类型', optional: true } }] }),
   })
   .strict()
@@ -57,11 +60,13 @@ export type Mapping = z.infer<typeof mappingSpec>;
 export interface MappingTarget {
   departmentCode: string;
   departmentName: string;
+  /** Declared departments, code → official name: what a mapped departmentCode may name. */
+  declared?: ReadonlyMap<string, string>;
 }
 
 /** The columns a mapping reads. */
 export function mappedColumns(mapping: Mapping): Set<string> {
-  const rules: (FieldRule | undefined)[] = [mapping.caseId, mapping.kind, mapping.channel, mapping.deliveryMethod, mapping.itemCode, ...Object.values(mapping.attributes)];
+  const rules: (FieldRule | undefined)[] = [mapping.caseId, mapping.kind, mapping.channel, mapping.deliveryMethod, mapping.itemCode, mapping.departmentCode, ...Object.values(mapping.attributes)];
   const cols = new Set<string>([mapping.eventTime.column, ...(mapping.recordId ?? [])]);
   for (const r of rules) if (r && 'column' in r) cols.add(r.column);
   return cols;
@@ -156,12 +161,20 @@ export function compileMapping(mapping: Mapping, policy: PersonalDataPolicy, tar
       sourceRecordId = parts.join('|');
       if (sourceRecordId.length > LIMITS.sourceRecordId) throw new CasepipeError('MAP_MISSING_FIELD', `recordId is ${sourceRecordId.length} characters long, at most ${LIMITS.sourceRecordId}`);
     }
+    let departmentCode = target.departmentCode;
+    let departmentName = target.departmentName;
+    if (mapping.departmentCode) {
+      departmentCode = field(record, 'departmentCode', mapping.departmentCode, true) as string;
+      const name = departmentCode === target.departmentCode ? target.departmentName : target.declared?.get(departmentCode);
+      if (name === undefined) throw new CasepipeError('MAP_UNKNOWN_VALUE', `departmentCode: ${JSON.stringify(departmentCode.slice(0, 40))} is not a declared department (pipelines/departments)`);
+      departmentName = name;
+    }
     return {
       eventId: deriveEventId(mapping.sourceSystem, sourceRecordId, kind),
       kind,
       caseId: field(record, 'caseId', mapping.caseId, true) as string,
-      departmentCode: target.departmentCode,
-      departmentName: target.departmentName,
+      departmentCode,
+      departmentName,
       itemCode: mapping.itemCode ? field(record, 'itemCode', mapping.itemCode, false) : null,
       channel,
       deliveryMethod,

@@ -45,18 +45,25 @@ function edited(code: string, edit: (yaml: string) => string): string {
 describe('connector test', () => {
   const declared = fs.readdirSync(departments).filter((f) => f.endsWith('.yaml'));
 
-  // As the engineer runs it (the CLI, no broker reachable), every declared file at once.
+  // Every declared file, in this process; the sql-poll ones through the real CLI as the engineer runs
+  // it (their sample source is an embedded PostgreSQL, PGlite, whose wasm start is very slow inside jest's
+  // module sandbox). No broker is reachable either way: the kit must not need one.
   it('passes every file in pipelines/departments against its sample', async () => {
-    const runs = await Promise.all(declared.map((name) => cli(['connector', 'test', path.join(departments, name), '--json'])));
-    for (const [i, run] of runs.entries()) {
-      const results = JSON.parse(run.stdout) as KitResult[];
-      expect({ file: declared[i], notPassed: results.filter((r) => r.status !== 'PASS'), code: run.code }).toEqual({ file: declared[i], notPassed: [], code: 0 });
+    const sqlPoll = (name: string) => /^\s*type: sql-poll\s*$/m.test(fs.readFileSync(path.join(departments, name), 'utf8'));
+    for (const name of declared) {
+      const results = sqlPoll(name)
+        ? await cli(['connector', 'test', path.join(departments, name), '--json']).then((run) => {
+            expect({ file: name, code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ file: name, code: 0, stderr: '' });
+            return JSON.parse(run.stdout) as KitResult[];
+          })
+        : await kit(path.join(departments, name));
+      expect({ file: name, notPassed: results.filter((r) => r.status !== 'PASS') }).toEqual({ file: name, notPassed: [] });
       expect(result(results, 'resume').reason).toMatch(/\d+ added record/);
     }
   }, 300_000);
 
   it('fails a mapping whose kind values are not the source\'s, naming the check and each refused row (CLI: exit 2)', async () => {
-    const file = edited('YBJ', (y) => y.replace('values: { 受理: RECEIVED, 办结: COMPLETED, 送达: DELIVERED }', 'values: { 受理登记: RECEIVED, 办结: COMPLETED, 送达: DELIVERED }'));
+    const file = edited('YBJ', (y) => y.replace('values: { 受理: RECEIVED, 办结: COMPLETED, 送达: DELIVERED, 咨询: CONSULTED }', 'values: { 受理登记: RECEIVED, 办结: COMPLETED, 送达: DELIVERED, 咨询: CONSULTED }'));
     const out = await cli(['connector', 'test', file]);
     expect(out.stderr).toContain('casepipe: connector test: YBJ.yaml failed: read');
     expect(out.code).toBe(2);

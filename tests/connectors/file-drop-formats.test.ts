@@ -3,7 +3,7 @@
  * GB18030 (detected), XLSX with date cells and JSONL, all with 中文 values; the events on the topic are
  * decoded and compared field by field with what the rows must become. Plus the declared GB18030 of the
  * real YBJ.yaml, a re-sent file (read once), a refused row (dead-lettered with stage map, file and row,
- * the stream goes on) and a file that cannot be decoded (moved to failed/ with its reason).
+ * the stream goes on) and a file that cannot be decoded (moved to failed/ with its reason, and one dead letter for the file).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -111,14 +111,20 @@ describe('file-drop through the runtime to the broker', () => {
       dropCsv(p.inbox, 'YBJ-20250802.csv', sourceRows('E', 3), 'utf-8');
 
       const [summary] = await runOnce(p);
-      expect(summary).toMatchObject({ published: 11, deadLettered: 1 });
+      expect(summary).toMatchObject({ published: 11, deadLettered: 2 });
       const got = await publishedEvents(p);
       expect(got.map((g) => g.event).sort((a, b) => (a.eventId < b.eventId ? -1 : 1))).toEqual(
         rows.filter((_, i) => i !== 4).map(expectedEvent).sort((a, b) => (a.eventId < b.eventId ? -1 : 1)),
       );
 
-      const dead = (await readTopic(kafka, p.topics.deadLetters)).map((r) => parseDeadLetter(r)!);
-      expect(dead).toHaveLength(1);
+      const all = (await readTopic(kafka, p.topics.deadLetters)).map((r) => parseDeadLetter(r)!);
+      expect(all).toHaveLength(2);
+      // The undecodable file is one dead letter of its own, naming the file and the reason.
+      const wholeFile = all.filter((d) => d.reason === 'SOURCE_FILE_UNREADABLE');
+      expect(wholeFile).toHaveLength(1);
+      expect(wholeFile[0]).toMatchObject({ stage: 'map', source: { topic: 'connector/YBJ', offset: 'YBJ-20250802.csv (whole file)' } });
+      expect(wholeFile[0].message).toContain('declared gb18030 but its bytes are UTF-8');
+      const dead = all.filter((d) => d.reason !== 'SOURCE_FILE_UNREADABLE');
       expect(dead[0]).toMatchObject({ stage: 'map', reason: 'MAP_UNKNOWN_VALUE', source: { topic: 'connector/YBJ', partition: -1, offset: 'YBJ-20250801.csv row 5' } });
       expect(dead[0].message).toContain('YBJ-20250801.csv row 5: channel: column "受理渠道" has "邮局"');
       const body = JSON.parse(dead[0].value!.toString('utf8'));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import path from 'node:path';
 import { caseEventToJson } from '../../contract/event-json.js';
 import { CONNECTOR_STATE } from '../../connectors/connector-state.js';
 import { connectorType } from '../../connectors/connector-types.js';
@@ -7,7 +8,7 @@ import { compileMapping, mappedColumns } from '../../connectors/record-mapping.j
 import { recordOutcome } from '../../connectors/record-outcome.js';
 import { describeSecret, readSecret } from '../../connectors/secrets.js';
 import { loadDepartmentFile } from '../../departments/department-file.js';
-import { loadDepartmentRegistry } from '../../departments/department-registry.js';
+import { loadDepartmentRegistry, registryNames } from '../../departments/department-registry.js';
 import { CasepipeError, isCasepipeError } from '../../platform/errors.js';
 import type { CliContext } from '../context.js';
 import { registerConnectorKitCommands } from './connector-kit.js';
@@ -74,7 +75,9 @@ export function registerConnectorCommands(program: Command, ctx: CliContext): vo
       const report: Record<string, unknown> = { department: { code: d.code, name: d.name, type: d.source.type, file }, check, warnings };
       let refused = 0;
       if (opts.sample) {
-        const map = compileMapping(d.mapping, d.personalData, { departmentCode: d.code, departmentName: d.name }, hmacKey);
+        // A mapped departmentCode may name any department declared beside this file.
+        const declared = registryNames(path.dirname(path.resolve(file)));
+        const map = compileMapping(d.mapping, d.personalData, { departmentCode: d.code, departmentName: d.name, declared }, hmacKey);
         const records = await type.sampleRecords(d.source, opts.sample);
         const now = Date.now();
         const outcomes = records.map((r) => ({ r, o: recordOutcome(r, map, now) }));

@@ -82,7 +82,10 @@ class FileDropConnector implements SourceConnector {
         if (!(err instanceof CasepipeError) || err.canRetry) throw err;
         const reason = `${err.code}: ${err.message}`;
         this.ctx.logger.warn({ file: name, reason }, 'file refused; moving it to failed/');
-        yield { stream, records: [], checkpoint: { name, row: 0, done: true, failed: reason }, afterCommit: () => this.settle(name, hash, FAILED, reason) };
+        // One dead letter for the whole file (no row could be read), so the refusal is counted and shown
+        // with the records' refusals, not only in failed/<name>.reason.txt.
+        const whole: SourceRecord = { id: `${hash.slice(0, 16)}:file`, location: `${name} (whole file)`, problem: { code: err.code, message: err.message } };
+        yield { stream, records: [whole], checkpoint: { name, row: 0, done: true, failed: reason }, afterCommit: () => this.settle(name, hash, FAILED, reason) };
         continue;
       }
       if (table.encoding?.how === 'detected') this.ctx.logger.info({ file: name, encoding: table.encoding.name }, 'encoding detected');
