@@ -5,7 +5,6 @@
  */
 import { addMonths, monthOf } from '../contract/month.js';
 import type { Month } from '../figures/window-figures.js';
-import type { SnapshotOutcome } from '../snapshot/monthly-snapshot.js';
 import { isCasepipeError } from '../platform/errors.js';
 import { snapshotDueAt } from '../snapshot/schedule.js';
 import { MONTH_REFUSALS } from '../snapshot/snapshot-eligibility.js';

@@ -73,7 +73,7 @@ export class WebhookConnector implements SourceConnector {
 
   /** Listens (if not yet) and says where. */
   async check() {
-    const { host, port } = webhookAddress(this.settings, this.ctx.env);
+    const { host } = webhookAddress(this.settings, this.ctx.env);
     try {
       this.signingSecret();
       const running = this.server !== undefined;
