@@ -34,7 +34,7 @@ describe.each<Driver>(['postgres', 'mysql'])('sql-poll from %s to the broker', (
       const run = () => runConnectors({ kafka, topics: p.connectorTopics, departments: [department], logger: silentLogger(), once: true, signal: new AbortController().signal });
 
       const [one] = await run();
-      expect(one).toEqual({ department: 'SCJGJ', batches: 6, published: 230, deadLettered: 0 });
+      expect(one).toEqual({ department: 'SCJGJ', batches: 6, read: 230, published: 230, deadLettered: 0, refused: {}, personalDropped: 0, personalHashed: 0 });
 
       // More rows: five at the last instant already read (ids above it), five later.
       const more = [...bjxxRows(231, 5, () => at(230)), ...bjxxRows(236, 5, () => '2025-08-21 08:00:00.000000')];
