@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CasepipeError } from '../../platform/errors.js';
 import type { ConnectorContext, ConnectorType, SourceBatch, SourceConnector, SourceRecord } from '../connector.js';
+import { pollWait } from '../poll-wait.js';
 import { fileDropSpec, type FileDropSettings } from './file-drop-spec.js';
 import { formatOf, readTable, type Table, type TableRow } from './read-table.js';
 import { fileDropSampleSource } from './sample-inbox.js';
@@ -112,21 +113,14 @@ class FileDropConnector implements SourceConnector {
   }
 
   waitForData(signal: AbortSignal, maxMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      let watcher: fs.FSWatcher | undefined;
-      const done = () => {
-        clearTimeout(timer);
-        watcher?.close();
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.min(maxMs, this.settings.pollSeconds * 1000));
-      signal.addEventListener('abort', done, { once: true });
+    return pollWait(signal, Math.min(maxMs, this.settings.pollSeconds * 1000), (done) => {
       try {
-        watcher = fs.watch(this.inbox, done);
+        const watcher = fs.watch(this.inbox, done);
         watcher.on('error', () => undefined);
+        return () => watcher.close();
       } catch {
         // No notifications on this file system: the poll interval still wakes us.
+        return undefined;
       }
     });
   }

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { CasepipeError, isCasepipeError } from '../../platform/errors.js';
 import type { Checkpoint, CheckpointReader, ConnectorContext, ConnectorType, SourceBatch, SourceConnector } from '../connector.js';
 import { atPath, isJsonObject, itemRecord, jsonlSampleRecords, readJsonlItems } from '../json-items.js';
+import { pollWait } from '../poll-wait.js';
 import { readSecret } from '../secrets.js';
 import { httpClock, type HttpClock } from './http-clock.js';
 import { getJson } from './http-get.js';
@@ -157,15 +158,7 @@ export class HttpPollConnector implements SourceConnector {
   }
 
   waitForData(signal: AbortSignal, maxMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.min(maxMs, this.settings.pollSeconds * 1000));
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return pollWait(signal, Math.min(maxMs, this.settings.pollSeconds * 1000));
   }
 
   private firstPosition(): Position {

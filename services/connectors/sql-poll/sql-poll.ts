@@ -21,6 +21,7 @@
  */
 import { CasepipeError } from '../../platform/errors.js';
 import type { CheckpointReader, ConnectorContext, ConnectorType, SourceBatch, SourceConnector, SourceRecord } from '../connector.js';
+import { pollWait } from '../poll-wait.js';
 import { readSampleRows, sampleTable } from './sample-table.js';
 import { describeConnection, resolveConnection, sqlClient, type ColumnInfo, type ReadRow, type SqlClient } from './sql-client.js';
 import { sqlPollSpec, type SqlPollSettings } from './sql-poll-spec.js';
@@ -127,15 +128,7 @@ class SqlPollConnector implements SourceConnector {
   }
 
   waitForData(signal: AbortSignal, maxMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.min(maxMs, this.s.pollSeconds * 1000));
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return pollWait(signal, Math.min(maxMs, this.s.pollSeconds * 1000));
   }
 
   async close(): Promise<void> {
