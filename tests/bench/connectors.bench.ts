@@ -4,37 +4,26 @@
  * publish with acks=all in batches of 500 rows, checkpoint each batch. Rows/s over the whole run,
  * including reading the (empty) connector state and moving the file to done/.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
-import { CONNECTOR_STATE } from '../../services/connectors/connector-state.js';
 import { runConnectors } from '../../services/connectors/connector-runtime.js';
 import { loadDepartmentFile } from '../../services/departments/department-file.js';
 import { chooseBroker } from '../../services/platform/broker/choose-broker.js';
 import { DEFAULT_DEPARTMENTS_DIR, loadConfig } from '../../services/platform/config.js';
 import { silentLogger } from '../../services/platform/logger.js';
-import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../../services/platform/topics.js';
 import { dropCsv, sourceRows } from '../connectors/connector-fixtures.js';
 import type { BenchResult } from './bench-result.js';
+import { createBenchTopics } from './bench-topics.js';
 
 export async function benchConnectors(rows = 100_000): Promise<BenchResult[]> {
   const logger = silentLogger();
   const { brokers } = await chooseBroker(loadConfig(), logger);
-  const prefix = `bench-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}.`;
-  const topics = { caseEvents: prefix + CASE_EVENTS, deadLetters: prefix + CASE_EVENTS_DLQ, connectorState: prefix + CONNECTOR_STATE };
   const kafka = new kafkajs.Kafka({ clientId: 'casepipe-bench', brokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: topics.caseEvents, numPartitions: 12, replicationFactor: 1 },
-      { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
-      { topic: topics.connectorState, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-    ],
-  });
+  const topics = await createBenchTopics(admin, { connectorState: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-bench-connectors-'));
   try {
     const inbox = path.join(dir, 'inbox');
@@ -71,7 +60,7 @@ export async function benchConnectors(rows = 100_000): Promise<BenchResult[]> {
     ];
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
-    await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+    await admin.deleteTopics({ topics: [topics.caseEvents, topics.deadLetters, topics.connectorState] }).catch(() => undefined);
     await admin.disconnect();
   }
 }

@@ -4,19 +4,17 @@
  * 1000 rows (keyset on (updated_at, id)), mapped, validated, published with acks=all and checkpointed
  * per page. Rows/s over the whole run, and CPU µs per row in this process (driver + runtime).
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
-import { CONNECTOR_STATE } from '../../services/connectors/connector-state.js';
 import { runConnectors } from '../../services/connectors/connector-runtime.js';
 import { chooseBroker } from '../../services/platform/broker/choose-broker.js';
 import { loadConfig } from '../../services/platform/config.js';
 import { silentLogger } from '../../services/platform/logger.js';
-import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../../services/platform/topics.js';
 import { bjxxRows, createBjxx, insertBjxx, scjgjDepartment, scratchDb, type Driver } from '../connectors/sql-fixtures.js';
 import type { BenchResult } from './bench-result.js';
+import { createBenchTopics } from './bench-topics.js';
 
 export async function benchSqlPoll(rows = 100_000): Promise<BenchResult[]> {
   const logger = silentLogger();
@@ -24,30 +22,9 @@ export async function benchSqlPoll(rows = 100_000): Promise<BenchResult[]> {
   const kafka = new kafkajs.Kafka({ clientId: 'casepipe-bench', brokers, logLevel: kafkajs.logLevel.NOTHING });
   const out: BenchResult[] = [];
   for (const driver of ['postgres', 'mysql'] as Driver[]) {
-    const prefix = `bench-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}.`;
-    const topics = { caseEvents: prefix + CASE_EVENTS, deadLetters: prefix + CASE_EVENTS_DLQ, connectorState: prefix + CONNECTOR_STATE };
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: topics.caseEvents, numPartitions: 12, replicationFactor: 1 },
-        { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
-        { topic: topics.connectorState, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
-      ],
-    });
-    // On a busy broker a new topic's leader can still be moving after createTopics returns.
-    for (const topic of Object.values(topics)) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await admin.fetchTopicOffsets(topic);
-          break;
-        } catch (err) {
-          if (attempt >= 20 || (err as { retriable?: boolean }).retriable !== true) throw err;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
-    }
+    const topics = await createBenchTopics(admin, { connectorState: true });
     const db = await scratchDb(driver, 'bench');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-bench-sql-'));
     try {
@@ -71,7 +48,7 @@ export async function benchSqlPoll(rows = 100_000): Promise<BenchResult[]> {
     } finally {
       await db.drop();
       fs.rmSync(dir, { recursive: true, force: true });
-      await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topics.caseEvents, topics.deadLetters, topics.connectorState] }).catch(() => undefined);
       await admin.disconnect();
     }
   }

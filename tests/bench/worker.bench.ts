@@ -2,7 +2,6 @@
  * Worker throughput on 1M events against a raw kafkajs consumer reading the same topic in the same run.
  * Both are timed from `run()` to the last record (group join included in both, so the ratio is fair).
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,9 +11,9 @@ import { encodeCaseEvent } from '../../services/contract/codec.js';
 import { chooseBroker } from '../../services/platform/broker/choose-broker.js';
 import { loadConfig } from '../../services/platform/config.js';
 import { silentLogger } from '../../services/platform/logger.js';
-import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../../services/platform/topics.js';
 import { startWorkerProcess } from '../../services/worker/worker-process.js';
 import type { BenchResult } from './bench-result.js';
+import { createBenchTopics } from './bench-topics.js';
 
 const KINDS = ['RECEIVED', 'COMPLETED', 'DELIVERED', 'CONSULTED'] as const;
 const CHANNEL = { RECEIVED: 'FULL_ONLINE', COMPLETED: 'FULL_ONLINE', DELIVERED: 'DEPARTMENT_WINDOW', CONSULTED: 'PHONE' } as const;
@@ -51,18 +50,11 @@ export async function benchWorker(n = 1_000_000): Promise<BenchResult[]> {
   const logger = silentLogger();
   const base = loadConfig();
   const { brokers } = await chooseBroker(base, logger);
-  const prefix = `bench-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}.`;
-  const topics = { caseEvents: prefix + CASE_EVENTS, deadLetters: prefix + CASE_EVENTS_DLQ };
   const kafka = new kafkajs.Kafka({ clientId: 'casepipe-bench', brokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: topics.caseEvents, numPartitions: 12, replicationFactor: 1 },
-      { topic: topics.deadLetters, numPartitions: 1, replicationFactor: 1 },
-    ],
-  });
+  const topics = await createBenchTopics(admin);
+  const { prefix } = topics;
   const producer = kafka.producer();
   await producer.connect();
   let chunk: { key: string; value: Buffer }[] = [];
