@@ -12,7 +12,7 @@ import type { Config } from '../platform/config.js';
 import type { Logger } from '../platform/logger.js';
 import { snapshotMonth, type SnapshotOutcome } from '../snapshot/monthly-snapshot.js';
 import { refusalError, snapshotRefusal } from '../snapshot/snapshot-eligibility.js';
-import { snapshotsDir, type SnapshotRun } from '../snapshot/snapshot-runner.js';
+import { oneAtATime, snapshotsDir, type SnapshotRun } from '../snapshot/snapshot-runner.js';
 import { listExports, newestExport, readWorkers, requestExports, withdrawRequest } from './export-folder.js';
 import { mergedMonthSource, pickExports, type PartitionEnd } from './merged-exports.js';
 
@@ -58,45 +58,40 @@ export async function waitForExports(exportsDir: string, month: Month, ends: Par
 
 export function groupSnapshotRunner(deps: GroupSnapshotDeps): SnapshotRun {
   const now = deps.now ?? (() => new Date());
-  let running: Promise<unknown> = Promise.resolve();
-  return (month, request = {}) => {
-    const job = running.then(async (): Promise<SnapshotOutcome> => {
-      // An open or future month is refused before the workers are asked; an empty one once their
-      // exports show no rows (the registry's months list may be a few seconds old).
-      const refuse = (hasData: boolean) => {
-        const refusal = request.force ? null : snapshotRefusal(month, now(), hasData);
-        if (refusal) throw refusalError(month, refusal);
-      };
-      refuse(true);
-      const kafka = await deps.kafka();
-      const ends = await topicEnds(kafka, deps.topic);
-      const asked = requestExports(deps.exportsDir, month);
-      let complete: boolean;
-      try {
-        complete = await waitForExports(deps.exportsDir, month, ends, asked.requestedAt, deps.waitMs ?? 120_000);
-      } finally {
-        // Answered (or given up on): workers stop re-exporting the month after every rebalance.
-        withdrawRequest(deps.exportsDir, asked);
-      }
-      if (!complete) deps.logger.warn({ month }, 'not every partition was exported in time; the snapshot uses the newest exports there are');
-      const { picks, lag } = pickExports(deps.exportsDir, month, ends);
-      refuse(picks.some((p) => Object.values(p.export?.manifest.rows ?? {}).some((n) => n > 0)));
-      deps.logger.info(
-        { month, partitions: picks.map((p) => ({ partition: p.partition, offset: p.export?.manifest.offset ?? null, generation: p.export?.manifest.generation ?? null, lag: p.lag })) },
-        'snapshot from the merged exports',
-      );
-      return snapshotMonth(month, {
-        source: mergedMonthSource(picks, deps.topic),
-        snapshotsDir: snapshotsDir(deps.config),
-        topic: deps.topic,
-        lag: async () => lag,
-        lagThreshold: deps.config.lagThreshold,
-        memoryLimit: deps.config.storeMemoryLimit,
-        logger: deps.logger,
-        now,
-      });
+  return oneAtATime(async (month, request): Promise<SnapshotOutcome> => {
+    // An open or future month is refused before the workers are asked; an empty one once their
+    // exports show no rows (the registry's months list may be a few seconds old).
+    const refuse = (hasData: boolean) => {
+      const refusal = request.force ? null : snapshotRefusal(month, now(), hasData);
+      if (refusal) throw refusalError(month, refusal);
+    };
+    refuse(true);
+    const kafka = await deps.kafka();
+    const ends = await topicEnds(kafka, deps.topic);
+    const asked = requestExports(deps.exportsDir, month);
+    let complete: boolean;
+    try {
+      complete = await waitForExports(deps.exportsDir, month, ends, asked.requestedAt, deps.waitMs ?? 120_000);
+    } finally {
+      // Answered (or given up on): workers stop re-exporting the month after every rebalance.
+      withdrawRequest(deps.exportsDir, asked);
+    }
+    if (!complete) deps.logger.warn({ month }, 'not every partition was exported in time; the snapshot uses the newest exports there are');
+    const { picks, lag } = pickExports(deps.exportsDir, month, ends);
+    refuse(picks.some((p) => Object.values(p.export?.manifest.rows ?? {}).some((n) => n > 0)));
+    deps.logger.info(
+      { month, partitions: picks.map((p) => ({ partition: p.partition, offset: p.export?.manifest.offset ?? null, generation: p.export?.manifest.generation ?? null, lag: p.lag })) },
+      'snapshot from the merged exports',
+    );
+    return snapshotMonth(month, {
+      source: mergedMonthSource(picks, deps.topic),
+      snapshotsDir: snapshotsDir(deps.config),
+      topic: deps.topic,
+      lag: async () => lag,
+      lagThreshold: deps.config.lagThreshold,
+      memoryLimit: deps.config.storeMemoryLimit,
+      logger: deps.logger,
+      now,
     });
-    running = job.catch(() => undefined);
-    return job;
-  };
+  });
 }

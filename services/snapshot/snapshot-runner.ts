@@ -56,29 +56,33 @@ export interface SnapshotRequest {
 
 export type SnapshotRun = (month: Month, request?: SnapshotRequest) => Promise<SnapshotOutcome>;
 
-export function snapshotRunner(deps: SnapshotRunnerDeps): SnapshotRun {
-  const now = deps.now ?? (() => new Date());
+/** Serialized: two snapshots of one runner never run at once, whoever asks; a failed one does not stop the next. */
+export function oneAtATime(run: (month: Month, request: SnapshotRequest) => Promise<SnapshotOutcome>): SnapshotRun {
   let running: Promise<unknown> = Promise.resolve();
-  // Serialized: two snapshots never run at once, whoever asks.
   return (month, request = {}) => {
-    const job = running.then(async () => {
-      if (!request.force) {
-        const refusal = snapshotRefusal(month, now(), await deps.store.hasData(month));
-        if (refusal) throw refusalError(month, refusal);
-      }
-      const kafka = await deps.kafka();
-      return snapshotMonth(month, {
-        exportMonth: (month, target) => deps.store.exportMonth(month, target),
-        snapshotsDir: snapshotsDir(deps.config),
-        topic: deps.topic,
-        lag: async () => measureLag(kafka, deps.topic, await deps.store.storedOffsets(deps.topic), deps.logger),
-        lagThreshold: deps.config.lagThreshold,
-        memoryLimit: deps.config.storeMemoryLimit,
-        logger: deps.logger,
-        now,
-      });
-    });
+    const job = running.then(() => run(month, request));
     running = job.catch(() => undefined);
     return job;
   };
+}
+
+export function snapshotRunner(deps: SnapshotRunnerDeps): SnapshotRun {
+  const now = deps.now ?? (() => new Date());
+  return oneAtATime(async (month, request) => {
+    if (!request.force) {
+      const refusal = snapshotRefusal(month, now(), await deps.store.hasData(month));
+      if (refusal) throw refusalError(month, refusal);
+    }
+    const kafka = await deps.kafka();
+    return snapshotMonth(month, {
+      exportMonth: (month, target) => deps.store.exportMonth(month, target),
+      snapshotsDir: snapshotsDir(deps.config),
+      topic: deps.topic,
+      lag: async () => measureLag(kafka, deps.topic, await deps.store.storedOffsets(deps.topic), deps.logger),
+      lagThreshold: deps.config.lagThreshold,
+      memoryLimit: deps.config.storeMemoryLimit,
+      logger: deps.logger,
+      now,
+    });
+  });
 }

@@ -5,23 +5,18 @@
  * (personal-data), naming the check; it names every problem of an invalid file (spec); and what
  * `connector new` writes for file-drop passes as written.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { failedChecks, runConformanceKit, type KitResult } from '../../services/connectors/conformance-kit.js';
 import { scaffoldDepartment } from '../../services/connectors/department-scaffold.js';
 import { silentLogger } from '../../services/platform/logger.js';
+import { runCasepipe } from '../../services/snapshot/testing/run-cli.js';
 import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
 
 const departments = path.join(PROJECT_ROOT, 'pipelines', 'departments');
 /** The real CLI, with no broker reachable: the kit must not need one. */
-const cli = (args: string[]) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), ...args], { env: { ...process.env, KAFKA_BROKERS: '127.0.0.1:1', LOG_LEVEL: 'warn' }, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+const cli = (args: string[]) => runCasepipe({ KAFKA_BROKERS: '127.0.0.1:1', LOG_LEVEL: 'warn' }, args);
 const kit = (file: string) => runConformanceKit(file, { logger: silentLogger() });
 const result = (results: KitResult[], check: string) => results.find((r) => r.check === check)!;
 

@@ -3,37 +3,19 @@
  * 1 for a bad configuration (naming the variable), 2 for `events publish` with bad lines, 3 for
  * `kafka status` when no broker runs from the data folder, 4 for topic drift.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Admin } from 'kafkajs';
 import { createTopics, testBrokers, testKafka, uniqueName } from '../fixtures/broker.js';
-import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { runCasepipe, type CliRun } from '../../services/snapshot/testing/run-cli.js';
 
 let dataDir: string;
 
-function casepipe(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'casepipe.js'), ...args], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, KAFKA_BROKERS: testBrokers().join(','), CASEPIPE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The real CLI on this test's data folder and the test broker. */
+const casepipe = (env: Record<string, string>, ...args: string[]): Promise<CliRun> =>
+  runCasepipe({ KAFKA_BROKERS: testBrokers().join(','), CASEPIPE_DATA_DIR: dataDir, ...env }, args);
 
 let admin: Admin;
 const topics: string[] = [];
