@@ -27,4 +27,14 @@ describe('the group figures', () => {
     expect(r.figures.total.fullOnlineReceived).toBe(15);
     expect(Object.values(r.counted)).not.toContain('stale');
   });
+
+  it('leave out a partition its new owner is still replaying, and let no older generation count it instead', () => {
+    const r = addGroupFigures('2025-08', [
+      { worker: 'stale', owned: { figures: figures(100), partitions: [1, 2], generation: 3, memberId: 'm9' } },
+      { worker: 'w0', owned: { figures: figures(10), partitions: [0], restoring: [1], generation: 4, memberId: 'm0' } },
+    ]);
+    expect(r.figures.total.fullOnlineReceived).toBe(10);
+    expect(r.counted).toEqual({ 0: 'w0' });
+    expect(r.restoring).toEqual({ 1: 'w0' });
+  });
 });

@@ -3,7 +3,8 @@
  * (<exports>/workers), each asked over its admin URL. Figures add up across partitions (a case, with
  * all its copies, lives in one partition), so the group's figures are the sum of every worker's figures
  * over the partitions it owns. Two workers claiming one partition (a rebalance under way) count it
- * once, from the later generation; partitions nobody answered for are listed as missing.
+ * once, from the later generation; a partition its owner is still replaying into its store (restoring,
+ * restoring-partitions.ts) is not counted; partitions nobody counted are listed as missing.
  */
 import { emptyFigures, FIGURE_KEYS, type DepartmentFigures, type Month, type MonthFigures } from '../figures/window-figures.js';
 import { readWorkers, type WorkerEntry } from './export-folder.js';
@@ -34,21 +35,37 @@ export interface GroupFigures {
   figures: MonthFigures;
   /** Partition → the worker whose figures counted it. */
   counted: Record<number, string>;
+  /** Partition → the worker that owns it but has not caught up on it since it was assigned (not counted). */
+  restoring: Record<number, string>;
   /** Workers that did not answer (dead, or stopping), with why. */
   unreachable: { worker: string; error: string }[];
 }
 
-/** Adds up owned-partition figures: each partition counted once, from the highest generation that claims it. */
-export function addGroupFigures(month: Month, answers: { worker: string; owned: { figures: MonthFigures } & Ownership }[]): { figures: MonthFigures; counted: Record<number, string> } {
+/** What a worker answers on GET /group/figures: figures over `partitions`; `restoring` is owned but left out. */
+export type OwnedFigures = { figures: MonthFigures } & Ownership & { restoring?: number[] };
+
+/**
+ * Adds up owned-partition figures: each partition counted once, from the highest generation that
+ * claims it (as counted or as restoring).
+ */
+export function addGroupFigures(
+  month: Month,
+  answers: { worker: string; owned: OwnedFigures }[],
+): { figures: MonthFigures; counted: Record<number, string>; restoring: Record<number, string> } {
   const sorted = [...answers].sort((a, b) => (b.owned.generation ?? -1) - (a.owned.generation ?? -1));
   const counted: Record<number, string> = {};
+  const restoring: Record<number, string> = {};
+  const claimed = new Set<number>();
   const total = emptyFigures();
   const departments = new Map<string, DepartmentFigures>();
   for (const a of sorted) {
+    const claims = [...a.owned.partitions, ...(a.owned.restoring ?? [])];
     // A worker whose partitions a later generation already claims is mid-rebalance: skip it whole,
     // since its figures cannot be split by partition.
-    if (a.owned.partitions.some((p) => counted[p] !== undefined)) continue;
+    if (claims.some((p) => claimed.has(p))) continue;
+    for (const p of claims) claimed.add(p);
     for (const p of a.owned.partitions) counted[p] = a.worker;
+    for (const p of a.owned.restoring ?? []) restoring[p] = a.worker;
     for (const k of FIGURE_KEYS) total[k] += a.owned.figures.total[k];
     for (const d of a.owned.figures.departments) {
       const sum = departments.get(d.departmentCode) ?? { departmentCode: d.departmentCode, departmentName: d.departmentName, figures: emptyFigures() };
@@ -56,11 +73,11 @@ export function addGroupFigures(month: Month, answers: { worker: string; owned: 
       departments.set(d.departmentCode, sum);
     }
   }
-  return { figures: { month, total, departments: [...departments.values()].sort((a, b) => a.departmentCode.localeCompare(b.departmentCode)) }, counted };
+  return { figures: { month, total, departments: [...departments.values()].sort((a, b) => a.departmentCode.localeCompare(b.departmentCode)) }, counted, restoring };
 }
 
 export async function groupFigures(exportsDir: string, month: Month, timeoutMs = 30_000): Promise<GroupFigures> {
-  const answers = await askAll<{ figures: MonthFigures } & Ownership>(readWorkers(exportsDir), `/group/figures?month=${month}`, timeoutMs);
+  const answers = await askAll<OwnedFigures>(readWorkers(exportsDir), `/group/figures?month=${month}`, timeoutMs);
   const ok = answers.filter((a) => a.answer !== undefined).map((a) => ({ worker: a.worker.worker, owned: a.answer! }));
   return {
     ...addGroupFigures(month, ok),

@@ -38,6 +38,11 @@ export interface PartitionExporterOptions {
   topic: string;
   worker: string;
   ownership: () => Ownership;
+  /**
+   * Owned partitions whose store has not caught up since they were assigned (restoring-partitions.ts):
+   * not exported and not counted until they have. Default: none.
+   */
+  restoring?: () => Promise<number[]>;
   url: () => string | undefined;
   logger: Logger;
   /** How often export requests are looked for and the registry entry refreshed (default 2 s). */
@@ -55,8 +60,8 @@ export class PartitionExporter {
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
   private queue: Promise<unknown> = Promise.resolve();
-  /** month → the request time this worker last answered, and in which generation. */
-  private readonly answered = new Map<Month, { requestedAt: string; generation: number | undefined }>();
+  /** month → the request time this worker last answered, in which generation, and for which partitions. */
+  private readonly answered = new Map<Month, { requestedAt: string; generation: number | undefined; partitions: Set<number> }>();
   private months: Month[] = [];
   private monthsReadAt = 0;
 
@@ -87,14 +92,22 @@ export class PartitionExporter {
     this.writeEntry();
   }
 
-  /** Answers the scheduler's requests, then refreshes this worker's registry entry. */
+  /**
+   * Answers the scheduler's requests, then refreshes this worker's registry entry. A restoring
+   * partition is answered later, once its store has caught up; the scheduler waits for it.
+   */
   async poll(): Promise<void> {
     const own = this.opts.ownership();
     for (const request of pendingRequests(this.opts.exportsDir)) {
-      const done = this.answered.get(request.month);
-      if (done && done.requestedAt >= request.requestedAt && done.generation === own.generation) continue;
-      await this.exportMonth(request.month, request.requestedAt);
-      this.answered.set(request.month, { requestedAt: request.requestedAt, generation: own.generation });
+      let done = this.answered.get(request.month);
+      if (!done || done.requestedAt < request.requestedAt || done.generation !== own.generation) {
+        done = { requestedAt: request.requestedAt, generation: own.generation, partitions: new Set() };
+        this.answered.set(request.month, done);
+      }
+      const restoring = new Set(await this.restoring());
+      const due = own.partitions.filter((p) => !done.partitions.has(p) && !restoring.has(p));
+      if (due.length === 0) continue;
+      for (const m of await this.exportMonth(request.month, request.requestedAt, due)) done.partitions.add(m.partition);
     }
     if (Date.now() - this.monthsReadAt > 10_000) {
       this.months = await this.monthsWithData().catch(() => this.months);
@@ -126,13 +139,22 @@ export class PartitionExporter {
     fs.rmSync(workerFile(this.opts.exportsDir, this.opts.worker), { force: true });
   }
 
-  /** Exports month M of every partition this worker owns now; serialized with other exports. */
-  exportMonth(month: Month, answers?: string): Promise<ExportManifest[]> {
+  private restoring(): Promise<number[]> {
+    return this.opts.restoring?.() ?? Promise.resolve([]);
+  }
+
+  /**
+   * Exports month M of the partitions this worker owns now and has caught up on (of `only`, when
+   * given); serialized with other exports.
+   */
+  exportMonth(month: Month, answers?: string, only?: number[]): Promise<ExportManifest[]> {
     const job = this.queue.then(async () => {
       const own = this.opts.ownership();
       if (own.generation === undefined) return [];
+      const restoring = new Set(await this.restoring());
       const out: ExportManifest[] = [];
       for (const partition of own.partitions) {
+        if (restoring.has(partition) || (only && !only.includes(partition))) continue;
         const m = await this.exportPartition(month, partition, own, answers);
         if (m) out.push(m);
       }
@@ -227,19 +249,24 @@ export class PartitionExporter {
     );
   }
 
-  /** The month's figures over the owned partitions only (figures.sql on views narrowed to them). */
-  async ownedFigures(month: Month): Promise<{ figures: MonthFigures } & Ownership> {
+  /**
+   * The month's figures over the owned partitions this worker has caught up on (figures.sql on views
+   * narrowed to them); `partitions` lists those, `restoring` the owned ones left out.
+   */
+  async ownedFigures(month: Month): Promise<{ figures: MonthFigures } & Ownership & { restoring: number[] }> {
     const own = this.opts.ownership();
+    const restoring = new Set(await this.restoring());
+    const counted = own.partitions.filter((p) => !restoring.has(p));
     const figures = await this.read(async (conn) => {
       const db = String((await conn.runAndReadAll('SELECT current_database()')).getRows()[0][0]);
-      const list = own.partitions.length > 0 ? own.partitions.join(', ') : 'NULL';
+      const list = counted.length > 0 ? counted.join(', ') : 'NULL';
       // Temporary views of this connection only, shadowing the store's views of the same names.
       for (const v of ['milestones', 'consultations']) {
         await conn.run(`CREATE OR REPLACE TEMP VIEW ${v} AS SELECT * FROM "${db.replaceAll('"', '""')}".main.${v} WHERE partition IN (${list})`);
       }
       return readMonthFigures(conn, month);
     });
-    return { figures, ...own };
+    return { figures, ...own, partitions: counted, restoring: own.partitions.filter((p) => restoring.has(p)) };
   }
 
   private async read<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {

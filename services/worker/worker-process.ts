@@ -17,6 +17,7 @@ import { scheduledSnapshots } from '../snapshot/scheduled-snapshots.js';
 import { snapshotRunner, snapshotsDir, type SnapshotRun } from '../snapshot/snapshot-runner.js';
 import { GroupGeneration } from '../scale/group-generation.js';
 import { PartitionExporter } from '../scale/partition-export.js';
+import { RestoringPartitions } from '../scale/restoring-partitions.js';
 import { stickyAssigner } from '../scale/sticky-assignment.js';
 import { LiveStore } from '../store/live-store.js';
 import { buildAdminServer } from './admin-server.js';
@@ -236,7 +237,18 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
   worker.consumerEvents.on(worker.consumerEvents.events.GROUP_JOIN, (e) => (selfMemberId = e.payload.memberId));
   // --- scale-out (docs/scale-out.md): per-partition exports and the group registry ---
   if (exportsDir) {
+    // A partition that moved here is replayed into this store; until it has caught up it is neither
+    // counted nor exported (services/scale/restoring-partitions.ts).
+    const restoring = new RestoringPartitions({
+      endOffsets: () => watch(() => watchAdmin.fetchTopicOffsets(opts.topics.caseEvents)),
+      storedOffsets: () => store.storedOffsets(opts.topics.caseEvents),
+      logger,
+    });
+    worker.consumerEvents.on(worker.consumerEvents.events.GROUP_JOIN, (e) =>
+      restoring.onAssignment(e.payload.memberAssignment[opts.topics.caseEvents] ?? []),
+    );
     const exporter = new PartitionExporter({
+      restoring: () => restoring.restoring(),
       connect: () => store.connect(),
       exportsDir,
       topic: opts.topics.caseEvents,

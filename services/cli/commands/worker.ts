@@ -28,6 +28,9 @@ export function registerWorkerCommands(program: Command, ctx: CliContext): void 
         for (const u of group.unreachable) console.error(`casepipe: worker ${u.worker} did not answer (${u.error}); its partitions are not counted`);
         // Partitions some worker registered but nobody counted (a rebalance, a worker down): say so, exit 2.
         const missing = [...new Set(readWorkers(exportsDir).flatMap((w) => w.partitions))].filter((p) => group.counted[p] === undefined).sort((a, b) => a - b);
+        for (const [p, w] of Object.entries(group.restoring)) {
+          console.error(`casepipe: partition ${p} is not counted: worker ${w} owns it but is still replaying it into its store (restoring)`);
+        }
         if (missing.length > 0) {
           console.error(`casepipe: partitions ${missing.join(',')} are not counted: the figures are incomplete`);
           process.exitCode = 2;
