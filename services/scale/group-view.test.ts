@@ -1,5 +1,5 @@
 import { emptyFigures, type MonthFigures } from '../figures/window-figures.js';
-import { addGroupFigures } from './group-view.js';
+import { addGroupFigures, formatGroupStatus } from './group-view.js';
 
 const figures = (n: number): MonthFigures => ({
   month: '2025-08',
@@ -36,5 +36,20 @@ describe('the group figures', () => {
     expect(r.figures.total.fullOnlineReceived).toBe(10);
     expect(r.counted).toEqual({ 0: 'w0' });
     expect(r.restoring).toEqual({ 1: 'w0' });
+  });
+
+  it('show in the status which owned partitions a worker is still restoring', () => {
+    const text = formatGroupStatus(
+      {
+        workers: [
+          { worker: 'w0', url: 'http://a', partitions: [0, 1, 2], generation: 5, ready: true },
+          { worker: 'w1', url: 'http://b', partitions: [3, 4, 5], generation: 5, ready: true, restoring: [4, 5] },
+        ],
+      },
+      6,
+    );
+    expect(text).toMatch(/w0 .*partitions 0,1,2  http:\/\/a/);
+    expect(text).toMatch(/w1 .*partitions 3,4,5 \(restoring 4,5\)  http:\/\/b/);
+    expect(text).toContain('all 6 partitions owned');
   });
 });

@@ -86,11 +86,21 @@ export async function groupFigures(exportsDir: string, month: Month, timeoutMs =
 }
 
 export interface GroupStatus {
-  workers: { worker: string; url: string | undefined; partitions: number[]; generation: number | undefined; ready: boolean | null; error?: string; storedOffsets?: Record<string, string> }[];
+  workers: {
+    worker: string;
+    url: string | undefined;
+    partitions: number[];
+    generation: number | undefined;
+    ready: boolean | null;
+    error?: string;
+    storedOffsets?: Record<string, string>;
+    /** Owned partitions the worker is still replaying into its store (not counted yet). */
+    restoring?: number[];
+  }[];
 }
 
 export async function groupStatus(exportsDir: string, timeoutMs = 10_000): Promise<GroupStatus> {
-  const answers = await askAll<{ ready: boolean; assigned: number[]; storedOffsets: Record<string, string> }>(readWorkers(exportsDir), '/status', timeoutMs);
+  const answers = await askAll<{ ready: boolean; assigned: number[]; storedOffsets: Record<string, string>; restoring?: number[] }>(readWorkers(exportsDir), '/status', timeoutMs);
   return {
     workers: answers.map((a) => ({
       worker: a.worker.worker,
@@ -99,6 +109,7 @@ export async function groupStatus(exportsDir: string, timeoutMs = 10_000): Promi
       generation: a.worker.generation,
       ready: a.answer?.ready ?? null,
       ...(a.error ? { error: a.error } : {}),
+      ...(a.answer?.restoring?.length ? { restoring: a.answer.restoring } : {}),
       ...(a.answer ? { storedOffsets: Object.fromEntries(Object.entries(a.answer.storedOffsets).filter(([p]) => a.answer!.assigned.includes(Number(p)))) } : {}),
     })),
   };
@@ -109,7 +120,7 @@ export function formatGroupStatus(s: GroupStatus, partitionCount: number | undef
   const owned = new Set<number>();
   for (const w of s.workers) {
     for (const p of w.partitions) owned.add(p);
-    out.push(`  ${w.worker.padEnd(28)} ${w.ready === null ? 'UNREACHABLE' : w.ready ? 'READY      ' : 'NOT READY  '} generation ${w.generation ?? '-'}  partitions ${w.partitions.join(',') || 'none'}  ${w.url ?? ''}${w.error ? `  (${w.error})` : ''}`);
+    out.push(`  ${w.worker.padEnd(28)} ${w.ready === null ? 'UNREACHABLE' : w.ready ? 'READY      ' : 'NOT READY  '} generation ${w.generation ?? '-'}  partitions ${w.partitions.join(',') || 'none'}${w.restoring ? ` (restoring ${w.restoring.join(',')})` : ''}  ${w.url ?? ''}${w.error ? `  (${w.error})` : ''}`);
   }
   if (partitionCount !== undefined) {
     const missing = Array.from({ length: partitionCount }, (_, i) => i).filter((p) => !owned.has(p));

@@ -70,6 +70,8 @@ export interface RunningWorker {
   url: string | undefined;
   /** Scale-out: this worker's exports and registry entry, when CASEPIPE_EXPORTS_DIR is set. */
   exporter: PartitionExporter | undefined;
+  /** Scale-out: the assigned partitions this worker's store has not caught up on since the assignment. */
+  restoring: RestoringPartitions | undefined;
   stop(): Promise<void>;
 }
 
@@ -195,6 +197,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     status,
     url: undefined,
     exporter: undefined,
+    restoring: undefined,
     worker: undefined as unknown as StreamWorker,
     snapshot: snapshotHealth.track(snapshotRunner({ store, config, topic: opts.topics.caseEvents, kafka: async () => kafka, logger, now: opts.now })),
     scheduler: undefined,
@@ -239,11 +242,11 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
   if (exportsDir) {
     // A partition that moved here is replayed into this store; until it has caught up it is neither
     // counted nor exported (services/scale/restoring-partitions.ts).
-    const restoring = new RestoringPartitions({
+    const restoring = (running.restoring = new RestoringPartitions({
       endOffsets: () => watch(() => watchAdmin.fetchTopicOffsets(opts.topics.caseEvents)),
       storedOffsets: () => store.storedOffsets(opts.topics.caseEvents),
       logger,
-    });
+    }));
     worker.consumerEvents.on(worker.consumerEvents.events.GROUP_JOIN, (e) =>
       restoring.onAssignment(e.payload.memberAssignment[opts.topics.caseEvents] ?? []),
     );
@@ -271,6 +274,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
       status: async () => ({
         ...status.summary(),
         storedOffsets: Object.fromEntries([...(await store.storedOffsets(opts.topics.caseEvents))].map(([p, o]) => [p, String(o)])),
+        ...(running.restoring ? { restoring: await running.restoring.restoring() } : {}),
       }),
       figures: (month) => store.figures(month),
       access: config.admin,
