@@ -16,7 +16,7 @@ import { readMonthFigures } from '../figures/month-figures.js';
 import { EVENT_KINDS } from '../contract/case-event.js';
 import type { BatchResult, PartitionBatch } from './batch.js';
 import { offsetBelow, planBatch } from './batch-plan.js';
-import { CLEAR_STAGING, STAGING_DDL, stageDeadLetters, stageEvents } from './batch-staging.js';
+import { CLEAR_STAGING, STAGING_DDL, stageBatch } from './batch-staging.js';
 import { addQualityCounts, CONSULTATIONS, ENTITIES, mergeEntity } from './dedupe-merge.js';
 import { checkKeyHash } from './key-hash-probe.js';
 import { exportMonth, type MonthExportTarget } from './month-export.js';
@@ -336,8 +336,7 @@ export class LiveStore {
 
     await conn.run('BEGIN TRANSACTION');
     await conn.run(CLEAR_STAGING);
-    result.late = await stageEvents(conn, events);
-    await stageDeadLetters(conn, deadLetters);
+    result.late = await stageBatch(conn, events, deadLetters);
     const consultations = events.reduce((n, e) => n + (e.event.kind === 'CONSULTED' ? 1 : 0), 0);
     const merged = [];
     const recentAfter = new Map<EntityState, number>();
