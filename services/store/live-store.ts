@@ -36,7 +36,7 @@ export interface LiveStoreOptions {
   /**
    * DuckDB `threads` (default 1). A batch's statements are small (thousands of rows), and DuckDB
    * spends more CPU splitting them over threads than it saves: on the hot-path bench's events
-   * `applyBatch` took ~18 µs of CPU per event with 1 thread against 25-35 µs with 2 (2 cores).
+   * `applyBatch` took 18-24 µs of CPU per event with 1 thread against 25-35 µs with 2 (2 cores).
    * Batches of different partitions still run at once, each on its own writer's thread.
    */
   threads?: number;
