@@ -44,10 +44,10 @@ export const STAGING_DDL = `${STAGING_TABLES}
 /**
  * Empties the staging tables by creating them again; run at the start of each batch's transaction.
  * Not DELETE: a DELETE only marks rows deleted, and a TEMP table is never checkpointed, so its row
- * groups would keep every row ever staged on the connection. Scans would skip ever more dead rows,
- * and DuckDB plans by the rows a table holds, dead ones included: after 14 batches of the hot-path
- * bench the quality counts' aggregate of 19k staged rows into 120 groups was planned for 4M rows
- * and took 35 ms.
+ * groups would keep every row ever staged on the connection (memory that only grows). Scans would
+ * skip ever more dead rows, and DuckDB plans by the rows a table holds, dead ones included: after
+ * 14 batches of the hot-path bench's events (tests/bench/hotpath-profile.ts) the quality counts'
+ * aggregate of 19k staged rows into 120 groups was planned for 4M rows.
  */
 export const CLEAR_STAGING = STAGING_TABLES;
 
