@@ -4,7 +4,6 @@
  */
 import {
   BIGINT,
-  BOOLEAN,
   DuckDBDataChunk,
   type DuckDBAppender,
   INTEGER,
@@ -17,34 +16,47 @@ import {
 } from '@duckdb/node-api';
 import { CST_OFFSET_MS, monthOf } from '../contract/month.js';
 import type { BatchDeadLetter, BatchEvent } from './batch.js';
+import { CONSULTATIONS, MILESTONES } from './dedupe-merge.js';
 
 const CHUNK_ROWS = 2048;
 
-export const STAGING_DDL = `
-  CREATE TEMP TABLE IF NOT EXISTS stage_raw (
+// stage_raw: the batch's own winner of each key (seq numbers them) and its copies in the batch, n.
+// stage_counts: events read, late events and the batch's own dropped copies per (month, department),
+// and the dead letters per (ingestion month, department or '', reason).
+const STAGING_TABLES = `
+  CREATE OR REPLACE TEMP TABLE stage_raw (
     seq INTEGER, kind INTEGER, case_id VARCHAR, department_code INTEGER, department_name INTEGER,
     item_code VARCHAR, channel INTEGER, delivery_method INTEGER, event_time BIGINT, event_id VARCHAR,
-    source_system INTEGER, source_record_id VARCHAR, month INTEGER, late BOOLEAN);
-  CREATE TEMP TABLE IF NOT EXISTS stage_dictionary (d VARCHAR[]);
+    source_system INTEGER, source_record_id VARCHAR, month INTEGER, n INTEGER);
+  CREATE OR REPLACE TEMP TABLE stage_dictionary (d VARCHAR[]);
+  CREATE OR REPLACE TEMP TABLE stage_counts (
+    month VARCHAR, department_code VARCHAR, metric VARCHAR, reason VARCHAR, n BIGINT);`;
+
+export const STAGING_DDL = `${STAGING_TABLES}
   -- A view, not a table: decoding is cheap, copying the strings into another table is not.
   CREATE OR REPLACE TEMP VIEW stage_events AS
   SELECT seq, d[kind] AS kind, case_id, d[department_code] AS department_code,
          d[department_name] AS department_name, item_code, d[channel] AS channel,
          d[delivery_method] AS delivery_method, event_time, event_id, d[source_system] AS source_system,
-         source_record_id, d[month] AS month, late
-  FROM stage_raw, stage_dictionary;
-  CREATE TEMP TABLE IF NOT EXISTS stage_dead_letters (
-    month VARCHAR, department_code VARCHAR, reason VARCHAR, n BIGINT);`;
+         source_record_id, d[month] AS month, n
+  FROM stage_raw, stage_dictionary;`;
 
-/** Clears the staging tables; run at the start of each batch's transaction. */
-export const CLEAR_STAGING = 'DELETE FROM stage_raw; DELETE FROM stage_dictionary; DELETE FROM stage_dead_letters;';
+/**
+ * Empties the staging tables by creating them again; run at the start of each batch's transaction.
+ * Not DELETE: a DELETE only marks rows deleted, and a TEMP table is never checkpointed, so its row
+ * groups would keep every row ever staged on the connection (memory that only grows). Scans would
+ * skip ever more dead rows, and DuckDB plans by the rows a table holds, dead ones included: after
+ * 14 batches of the hot-path bench's events (tests/bench/hotpath-profile.ts) the quality counts'
+ * aggregate of 19k staged rows into 120 groups was planned for 4M rows.
+ */
+export const CLEAR_STAGING = STAGING_TABLES;
 
 // Each VARCHAR value costs the appender one call into native code, an INTEGER none; so the
 // low-cardinality columns travel as indexes into a per-batch dictionary, decoded by the view.
 const RAW_TYPES: DuckDBType[] = [
-  INTEGER, INTEGER, VARCHAR, INTEGER, INTEGER, VARCHAR, INTEGER, INTEGER, BIGINT, VARCHAR, INTEGER, VARCHAR, INTEGER, BOOLEAN,
+  INTEGER, INTEGER, VARCHAR, INTEGER, INTEGER, VARCHAR, INTEGER, INTEGER, BIGINT, VARCHAR, INTEGER, VARCHAR, INTEGER, INTEGER,
 ];
-const DEAD_LETTER_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, VARCHAR, BIGINT];
+const COUNT_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, VARCHAR, VARCHAR, BIGINT];
 
 /** Assigns 1-based indexes (DuckDB lists are 1-based) to the distinct strings of a batch. */
 class Dictionary {
@@ -78,33 +90,13 @@ function monthCache(): (ms: number) => string {
 }
 
 /**
- * One appender per staging table and connection, and one data chunk per column layout, reused
- * across batches: both are native memory behind small JS objects, so V8 feels no pressure to
- * collect discarded ones (measured: a new appender and chunks per batch added ~300 MB of RSS
- * over 300k events).
+ * One data chunk per column layout, reused across batches: native memory behind a small JS object,
+ * which V8 feels no pressure to collect (measured: new chunks and appenders per batch added ~300 MB
+ * of RSS over 300k events before the store collected garbage every few batches). The appender
+ * cannot be reused: the staging tables are created again for every batch (CLEAR_STAGING), so each
+ * batch makes one per table and closes it after its flush.
  */
 const chunks = new Map<DuckDBType[], DuckDBDataChunk>();
-const appenders = new WeakMap<DuckDBConnection, Map<string, DuckDBAppender>>();
-
-async function appenderFor(conn: DuckDBConnection, table: string): Promise<DuckDBAppender> {
-  let byTable = appenders.get(conn);
-  if (!byTable) {
-    byTable = new Map();
-    appenders.set(conn, byTable);
-  }
-  let appender = byTable.get(table);
-  if (!appender) {
-    appender = await conn.createAppender(table, 'main', 'temp');
-    byTable.set(table, appender);
-  }
-  return appender;
-}
-
-/** Closes the cached appenders of a connection (before closing the connection). */
-export function closeStaging(conn: DuckDBConnection): void {
-  for (const appender of appenders.get(conn)?.values() ?? []) appender.closeSync();
-  appenders.delete(conn);
-}
 
 async function appendColumns(conn: DuckDBConnection, table: string, types: DuckDBType[], columns: DuckDBValue[][]): Promise<void> {
   const rows = columns[0]?.length ?? 0;
@@ -114,7 +106,7 @@ async function appendColumns(conn: DuckDBConnection, table: string, types: DuckD
     chunk = DuckDBDataChunk.create(types, CHUNK_ROWS);
     chunks.set(types, chunk);
   }
-  const appender = await appenderFor(conn, table);
+  const appender: DuckDBAppender = await conn.createAppender(table, 'main', 'temp');
   try {
     for (let start = 0; start < rows; start += CHUNK_ROWS) {
       const end = Math.min(rows, start + CHUNK_ROWS);
@@ -124,71 +116,125 @@ async function appendColumns(conn: DuckDBConnection, table: string, types: DuckD
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
-  } catch (err) {
-    // A failed appender may hold rows it could not flush: drop it, the next batch makes a new one.
-    appenders.get(conn)?.delete(table);
+  } finally {
     try {
       appender.closeSync();
     } catch {
-      // already broken
+      // a failed appender may not close; the transaction rolls back anyway
     }
-    throw err;
+  }
+}
+
+/** Quality counters of one batch, by (month, department, metric, reason). */
+class Counts {
+  private readonly rows = new Map<string, { month: string; department: string; metric: string; reason: string; n: number }>();
+
+  add(month: string, department: string, metric: string, reason: string, n: number): void {
+    const key = `${month}\u0000${department}\u0000${metric}\u0000${reason}`;
+    const row = this.rows.get(key);
+    if (row) row.n += n;
+    else this.rows.set(key, { month, department, metric, reason, n });
+  }
+
+  columns(): DuckDBValue[][] {
+    const rows = [...this.rows.values()];
+    return [rows.map((r) => r.month), rows.map((r) => r.department), rows.map((r) => r.metric), rows.map((r) => r.reason), rows.map((r) => BigInt(r.n))];
   }
 }
 
 /**
- * Stages events for the `stage_events` view (seq = index in `events`). Returns how many are late: their
- * CST month is before the CST month of their Kafka record timestamp.
+ * Stages a batch: per key (milestone or consultation), the batch's own winner (the smallest rank,
+ * `compareRank` of services/store/dedupe-merge.ts: the same total order the merge applies in SQL)
+ * with its number of copies in the batch, for the `stage_events` view (seq numbers the winners); and
+ * the batch's quality counters for `stage_counts`: events read and late events per (event month,
+ * department), each copy that lost within the batch as a dropped duplicate of its own month and
+ * department, and the dead letters per (ingestion month, department or '', reason). Picking the
+ * batch's winners here instead of in SQL (arg_min over the rank key, joined back) spares DuckDB a
+ * hash aggregate and a join over every staged event. Returns how many events are late: their CST
+ * month is before the CST month of their Kafka record timestamp.
  */
-export async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]): Promise<number> {
+export async function stageBatch(conn: DuckDBConnection, events: readonly BatchEvent[], deadLetters: readonly BatchDeadLetter[]): Promise<number> {
+  const counts = new Counts();
+  const late = await stageEvents(conn, events, counts);
+  for (const d of deadLetters) counts.add(monthOf(d.timestampMs), d.departmentCode ?? '', 'dead_letter', d.reason, 1);
+  await appendColumns(conn, 'stage_counts', COUNT_TYPES, counts.columns());
+  return late;
+}
+
+async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[], counts: Counts): Promise<number> {
   const n = events.length;
   if (n === 0) return 0;
-  const cols: DuckDBValue[][] = RAW_TYPES.map(() => new Array<DuckDBValue>(n));
-  const dict = new Dictionary();
   const eventMonth = monthCache();
   const recordMonth = monthCache();
+  const months = new Array<string>(n);
+  /** Per (month, department): events read, late, dropped within the batch. */
+  const perDepartment = new Map<string, { month: string; department: string; read: number; late: number; dropped: number }>();
+  const tally = (month: string, department: string) => {
+    const key = `${month}\u0000${department}`;
+    let t = perDepartment.get(key);
+    if (!t) perDepartment.set(key, (t = { month, department, read: 0, late: 0, dropped: 0 }));
+    return t;
+  };
+  const slotOf = new Map<string, number>();
+  const winners: number[] = [];
+  const copies: number[] = [];
   let late = 0;
   for (let i = 0; i < n; i++) {
     const { event: e, timestampMs } = events[i];
     const month = eventMonth(e.eventTime);
-    const isLate = month < recordMonth(timestampMs);
-    if (isLate) late++;
-    cols[0][i] = i;
-    cols[1][i] = dict.code(e.kind);
-    cols[2][i] = e.caseId;
-    cols[3][i] = dict.code(e.departmentCode);
-    cols[4][i] = dict.code(e.departmentName);
-    cols[5][i] = e.itemCode;
-    cols[6][i] = dict.code(e.channel);
-    cols[7][i] = e.deliveryMethod === null ? null : dict.code(e.deliveryMethod);
-    cols[8][i] = BigInt(e.eventTime);
-    cols[9][i] = e.eventId;
-    cols[10][i] = dict.code(e.sourceSystem);
-    cols[11][i] = e.sourceRecordId;
-    cols[12][i] = dict.code(month);
-    cols[13][i] = isLate;
+    months[i] = month;
+    const t = tally(month, e.departmentCode);
+    t.read++;
+    if (month < recordMonth(timestampMs)) {
+      late++;
+      t.late++;
+    }
+    const spec = e.kind === 'CONSULTED' ? CONSULTATIONS : MILESTONES;
+    const key = spec.identityKey(e);
+    const slot = slotOf.get(key);
+    if (slot === undefined) {
+      slotOf.set(key, winners.length);
+      winners.push(i);
+      copies.push(1);
+      continue;
+    }
+    copies[slot]++;
+    const w = winners[slot];
+    let loser = i;
+    if (spec.compareRank(e, events[w].event) < 0) {
+      winners[slot] = i;
+      loser = w;
+    }
+    tally(months[loser], events[loser].event.departmentCode).dropped++;
+  }
+  for (const t of perDepartment.values()) {
+    counts.add(t.month, t.department, 'events_read', '', t.read);
+    if (t.late > 0) counts.add(t.month, t.department, 'late_events', '', t.late);
+    if (t.dropped > 0) counts.add(t.month, t.department, 'duplicates_dropped', '', t.dropped);
+  }
+
+  const m = winners.length;
+  const cols: DuckDBValue[][] = RAW_TYPES.map(() => new Array<DuckDBValue>(m));
+  const dict = new Dictionary();
+  for (let s = 0; s < m; s++) {
+    const i = winners[s];
+    const e = events[i].event;
+    cols[0][s] = s;
+    cols[1][s] = dict.code(e.kind);
+    cols[2][s] = e.caseId;
+    cols[3][s] = dict.code(e.departmentCode);
+    cols[4][s] = dict.code(e.departmentName);
+    cols[5][s] = e.itemCode;
+    cols[6][s] = dict.code(e.channel);
+    cols[7][s] = e.deliveryMethod === null ? null : dict.code(e.deliveryMethod);
+    cols[8][s] = BigInt(e.eventTime);
+    cols[9][s] = e.eventId;
+    cols[10][s] = dict.code(e.sourceSystem);
+    cols[11][s] = e.sourceRecordId;
+    cols[12][s] = dict.code(months[i]);
+    cols[13][s] = copies[s];
   }
   await appendColumns(conn, 'stage_raw', RAW_TYPES, cols);
   await conn.run('INSERT INTO stage_dictionary VALUES ($dict)', { dict: listValue(dict.values) }, { dict: LIST(VARCHAR) });
   return late;
-}
-
-/** Dead letters, counted per (ingestion month, department or '', reason). */
-export async function stageDeadLetters(conn: DuckDBConnection, deadLetters: readonly BatchDeadLetter[]): Promise<void> {
-  const counts = new Map<string, { month: string; department: string; reason: string; n: number }>();
-  for (const d of deadLetters) {
-    const month = monthOf(d.timestampMs);
-    const department = d.departmentCode ?? '';
-    const key = `${month}\u0000${department}\u0000${d.reason}`;
-    const c = counts.get(key);
-    if (c) c.n++;
-    else counts.set(key, { month, department, reason: d.reason, n: 1 });
-  }
-  const rows = [...counts.values()];
-  await appendColumns(conn, 'stage_dead_letters', DEAD_LETTER_TYPES, [
-    rows.map((r) => r.month),
-    rows.map((r) => r.department),
-    rows.map((r) => r.reason),
-    rows.map((r) => BigInt(r.n)),
-  ]);
 }

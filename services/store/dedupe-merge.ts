@@ -1,29 +1,41 @@
 /**
  * The set-based dedupe merge of one batch into one partition's tables. Per entity (milestones,
- * consultations), in SQL, all inside the batch's transaction:
- *   1. per key, the batch's own winner: arg_min over the rank (event_time, event_id, then the
- *      remaining attributes so that even two copies with the same time and id resolve the same way),
- *      kept as one BLOB sort key `rank_key` so the stored side of the comparison is one column;
+ * consultations), all inside the batch's transaction:
+ *   1. per key, the batch's own winner: the smallest rank (event_time, event_id, then the remaining
+ *      attributes so that even two copies with the same time and id resolve the same way), picked in
+ *      JavaScript while staging (`compareRank`, services/store/batch-staging.ts) and staged with its
+ *      copies in the batch; in SQL the rank becomes one BLOB sort key `rank_key`, so the stored side
+ *      of the comparison is one column;
  *   2. join those winners with the partition's small recent table on (key_hash, identity): the hash
  *      makes the join cheap, the identity columns make a hash collision harmless; then look up in
  *      the big old table only the remaining keys that the old-key filter flags (none: no lookup);
  *   3. insert the new keys (into recent), update the existing ones where they are (copies += n; every attribute replaced when the
  *      batch winner ranks before the stored one), log the replacements that restate a figure.
  * Winner = minimum of a total order, so the result does not depend on arrival order or batch split.
+ * `compareRank` and `rank` must be the same order: the first picks the batch's winner, the second
+ * compares it with the stored one.
  */
 import { INTEGER, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { CaseEvent } from '../contract/case-event.js';
 import { forEachKeyHash, KEY_HALVES } from './old-key-filter.js';
 import { partitionTable, recentTable, type PartitionedTable } from './store-schema.js';
 
 interface EntitySpec {
   table: PartitionedTable;
+  /**
+   * The identity as one string, for the batch's own winner per key in JavaScript (staging). No
+   * identity column can hold a control character (services/contract/validate.ts), so NUL separates.
+   */
+  identityKey: (e: CaseEvent) => string;
+  /** `rank` in JavaScript: the same total order (negative: a ranks first), for the batch's own winner. */
+  compareRank: (a: CaseEvent, b: CaseEvent) => number;
   /** Which staged events belong to it. */
   stageFilter: string;
   /** Identity columns (target names). */
   identity: [string, string];
   /** Target column -> expression over stage_events (copies is added by the merge). */
   columns: Record<string, string>;
-  /** The total order; smallest wins. Over target column names, NULLs coalesced. */
+  /** The total order; smallest wins. Over target column names, NULLs coalesced. Same order as compareRank. */
   rank: string[];
   /** Attributes whose change restates a figure. */
   restating: string[];
@@ -32,8 +44,39 @@ interface EntitySpec {
   moveCaseId: string;
 }
 
+/**
+ * Orders two strings as DuckDB orders VARCHARs (and create_sort_key their keys): by UTF-8 bytes,
+ * which is code point order, a prefix first. JavaScript's `<` compares UTF-16 units, which disagrees
+ * for a character above U+FFFF (a surrogate pair) against one in U+E000-U+FFFF; moving surrogates
+ * above that range restores code point order.
+ */
+export function compareText(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointOrder(x) - codePointOrder(y);
+  }
+  return a.length - b.length;
+}
+
+const codePointOrder = (c: number): number => (c >= 0xd800 ? (c >= 0xe000 ? c - 0x800 : c + 0x2000) : c);
+const compareTime = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export const MILESTONES: EntitySpec = {
   table: 'milestones',
+  identityKey: (e) => `${e.kind}\u0000${e.caseId}`,
+  compareRank: (a, b) =>
+    compareTime(a.eventTime, b.eventTime) ||
+    compareText(a.eventId, b.eventId) ||
+    compareText(a.channel, b.channel) ||
+    compareText(a.deliveryMethod ?? '', b.deliveryMethod ?? '') ||
+    compareText(a.departmentCode, b.departmentCode) ||
+    compareText(a.departmentName, b.departmentName) ||
+    compareText(a.itemCode ?? '', b.itemCode ?? '') ||
+    compareText(a.sourceSystem, b.sourceSystem) ||
+    compareText(a.sourceRecordId, b.sourceRecordId),
   stageFilter: `kind IN ('RECEIVED', 'COMPLETED', 'DELIVERED')`,
   identity: ['case_id', 'kind'],
   columns: {
@@ -69,6 +112,14 @@ export const MILESTONES: EntitySpec = {
 
 export const CONSULTATIONS: EntitySpec = {
   table: 'consultations',
+  identityKey: (e) => `${e.departmentCode}\u0000${e.caseId}`,
+  compareRank: (a, b) =>
+    compareTime(a.eventTime, b.eventTime) ||
+    compareText(a.eventId, b.eventId) ||
+    compareText(a.channel, b.channel) ||
+    compareText(a.departmentName, b.departmentName) ||
+    compareText(a.sourceSystem, b.sourceSystem) ||
+    compareText(a.sourceRecordId, b.sourceRecordId),
   stageFilter: `kind = 'CONSULTED'`,
   identity: ['department_code', 'record_id'],
   columns: {
@@ -129,22 +180,20 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
   const [id1, id2] = spec.identity;
   const changed = spec.restating.map((c) => `s.${c} IS DISTINCT FROM m.${c}`).join(' OR ');
   const sameKey = `m.key_hash = s.key_hash AND m.${id1} = s.${id1} AND m.${id2} = s.${id2}`;
-  // The recent table is small (at most recentRows plus a batch): joined in full, in the statement
-  // that picks the batch's winners. Only a few narrow columns of the stored rows are read: a scan
-  // reads every projected column of every row.
+  // Staging holds the batch's own winner per key already, with its copies `n` (batch-staging.ts).
+  // The recent table is small (at most recentRows plus a batch): joined in full. Only a few narrow
+  // columns of the stored rows are read: a scan reads every projected column of every row.
   await conn.run(`
     CREATE OR REPLACE TEMP TABLE ${merge} AS
     WITH s AS (
       SELECT *, ${rankKeyOf(spec)} AS rank_key
-      FROM (SELECT seq, ${stageProjection} FROM stage_events WHERE ${spec.stageFilter})
-    ),
-    w AS (SELECT arg_min(seq, rank_key) AS seq, count(*)::INTEGER AS n FROM s GROUP BY ${id1}, ${id2})
-    SELECT s.*, w.n, m.rowid AS rid, false AS in_old, m.month AS old_month, m.department_code AS old_department_code,
+      FROM (SELECT seq, n, ${stageProjection} FROM stage_events WHERE ${spec.stageFilter})
+    )
+    SELECT s.*, m.rowid AS rid, false AS in_old, m.month AS old_month, m.department_code AS old_department_code,
            m.rowid IS NULL AS is_new,
            m.rowid IS NOT NULL AND s.rank_key < m.rank_key AS wins,
            m.rowid IS NOT NULL AND s.rank_key < m.rank_key AND (${changed}) AS changed
-    FROM w JOIN s USING (seq)
-    LEFT JOIN ${recent} m ON ${sameKey}`);
+    FROM s LEFT JOIN ${recent} m ON ${sameKey}`);
   let oldCandidates = 0;
   let oldFound = 0;
   if (mayBeOld) {
@@ -220,23 +269,21 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
 
 /**
  * Adds the batch's quality counters. Dropped copies are attributed to the month and department of
- * the copy that lost: the batch's losers, plus each stored winner that was just replaced. Over any
- * order of arrival that is every copy but the final winner, so these counts are order independent too.
+ * the copy that lost: the batch's own losers (counted in JavaScript when staging picked the batch's
+ * winners, in `stage_counts` with events read, late events and dead letters), each batch winner that
+ * lost to the stored winner, and each stored winner that was just replaced. Over any order of
+ * arrival that is every copy but the final winner, so these counts are order independent too.
  */
 export async function addQualityCounts(conn: DuckDBConnection, partition: number, merged: readonly EntitySpec[]): Promise<void> {
-  const winners = merged.map((s) => `SELECT seq FROM ${mergeTableName(s)} WHERE is_new OR wins`);
-  const replacedOld = merged.map(
-    (s) => `UNION ALL SELECT old_month, old_department_code, 'duplicates_dropped', '', 1 FROM ${mergeTableName(s)} WHERE wins`,
+  const fromMerge = merged.map(
+    (s) => `
+      UNION ALL SELECT month, department_code, 'duplicates_dropped', '', 1 FROM ${mergeTableName(s)} WHERE NOT is_new AND NOT wins
+      UNION ALL SELECT old_month, old_department_code, 'duplicates_dropped', '', 1 FROM ${mergeTableName(s)} WHERE wins`,
   );
   await conn.run(`
     INSERT INTO quality_counts (partition, month, department_code, metric, reason, n)
     SELECT ${partition}, month, department_code, metric, reason, sum(n)::BIGINT FROM (
-      SELECT month, department_code, 'events_read' AS metric, '' AS reason, 1 AS n FROM stage_events
-      UNION ALL SELECT month, department_code, 'late_events', '', 1 FROM stage_events WHERE late
-      UNION ALL SELECT month, department_code, 'duplicates_dropped', '', 1 FROM stage_events
-        ${winners.length > 0 ? `WHERE seq NOT IN (${winners.join(' UNION ALL ')})` : ''}
-      ${replacedOld.join('\n      ')}
-      UNION ALL SELECT month, department_code, 'dead_letter', reason, n FROM stage_dead_letters
+      SELECT month, department_code, metric, reason, n FROM stage_counts${fromMerge.join('')}
     ) GROUP BY month, department_code, metric, reason
     ON CONFLICT (partition, month, department_code, metric, reason) DO UPDATE SET n = quality_counts.n + excluded.n`);
 }

@@ -5,6 +5,7 @@
  * counters and stores the partition's new next offset. See docs/live-store.md.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { CasepipeError, isCasepipeError } from '../platform/errors.js';
@@ -15,7 +16,7 @@ import { readMonthFigures } from '../figures/month-figures.js';
 import { EVENT_KINDS } from '../contract/case-event.js';
 import type { BatchResult, PartitionBatch } from './batch.js';
 import { offsetBelow, planBatch } from './batch-plan.js';
-import { CLEAR_STAGING, STAGING_DDL, stageDeadLetters, stageEvents } from './batch-staging.js';
+import { CLEAR_STAGING, STAGING_DDL, stageBatch } from './batch-staging.js';
 import { addQualityCounts, CONSULTATIONS, ENTITIES, mergeEntity } from './dedupe-merge.js';
 import { checkKeyHash } from './key-hash-probe.js';
 import { exportMonth, type MonthExportTarget } from './month-export.js';
@@ -32,8 +33,18 @@ export interface LiveStoreOptions {
   path: string;
   /** DuckDB `memory_limit` (e.g. '512MB'); set at instance creation so WAL replay at open honours it. */
   memoryLimit?: string;
-  /** DuckDB `threads`; default: DuckDB's (the number of cores). */
+  /**
+   * DuckDB `threads` (default 1). A batch's statements are small (thousands of rows), and DuckDB
+   * spends more CPU splitting them over threads than it saves: on the hot-path bench's events
+   * `applyBatch` took 18-24 µs of CPU per event with 1 thread against 25-35 µs with 2 (2 cores).
+   * Batches of different partitions still run at once, each on its own writer's thread.
+   */
   threads?: number;
+  /**
+   * DuckDB `threads` while `exportMonth` runs (a month of rows written by COPY for the snapshot job:
+   * large scans that do gain from more threads); default: the number of cores.
+   */
+  exportThreads?: number;
   /**
    * WAL size that triggers an automatic checkpoint (DuckDB `checkpoint_threshold`, default here
    * '256MB'; DuckDB's own 16MB checkpoints every ~150k events and costs a third of the apply time).
@@ -80,6 +91,10 @@ export class LiveStore {
   /** Key `${table}:${partition}`; rebuilt at open (derived state, never persisted). */
   private readonly entities = new Map<string, EntityState>();
   private recentRows = 50_000;
+  private threads = 1;
+  private exportThreads = os.availableParallelism();
+  /** exportMonth calls in flight: the first raises DuckDB's threads, the last puts them back. */
+  private exportsRunning = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -95,7 +110,7 @@ export class LiveStore {
     const logger = options.logger ?? silentLogger();
     fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
     const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '512MB' };
-    if (options.threads !== undefined) config.threads = String(options.threads);
+    config.threads = String(options.threads ?? 1);
     config.checkpoint_threshold = options.checkpointThreshold ?? '256MB';
     let instance: DuckDBInstance;
     try {
@@ -135,6 +150,8 @@ export class LiveStore {
       store = new LiveStore(instance, conn, new WriterPool(writers), schema, offsets, logger, options.maxAttempts ?? 3);
       store.collectGarbageEvery = options.collectGarbageEvery ?? 8;
       store.recentRows = options.recentRows ?? 50_000;
+      store.threads = options.threads ?? 1;
+      store.exportThreads = options.exportThreads ?? os.availableParallelism();
       await store.loadEntityState();
     } catch (cause) {
       if (store) store.close();
@@ -319,8 +336,7 @@ export class LiveStore {
 
     await conn.run('BEGIN TRANSACTION');
     await conn.run(CLEAR_STAGING);
-    result.late = await stageEvents(conn, events);
-    await stageDeadLetters(conn, deadLetters);
+    result.late = await stageBatch(conn, events, deadLetters);
     const consultations = events.reduce((n, e) => n + (e.event.kind === 'CONSULTED' ? 1 : 0), 0);
     const merged = [];
     const recentAfter = new Map<EntityState, number>();
@@ -379,15 +395,22 @@ export class LiveStore {
 
   /**
    * Writes one month's rows, quality counts and covered offsets to files (services/store/month-export.ts),
-   * from one consistent state, on a connection of its own while batches keep coming.
+   * from one consistent state, on a connection of its own while batches keep coming. DuckDB's
+   * `threads` is an instance setting: it is raised to `exportThreads` while an export runs (batches
+   * applied meanwhile use them too, which is only slower) and put back to `threads` after the last.
    */
   async exportMonth(month: Month, target: MonthExportTarget): Promise<void> {
     this.assertOpen();
     const conn = await this.instance.connect();
     try {
+      if (this.exportsRunning++ === 0 && this.exportThreads !== this.threads) await conn.run(`SET threads = ${this.exportThreads}`);
       await exportMonth(conn, month, target);
     } finally {
-      conn.closeSync();
+      try {
+        if (--this.exportsRunning === 0 && this.exportThreads !== this.threads && !this.closed) await conn.run(`SET threads = ${this.threads}`);
+      } finally {
+        conn.closeSync();
+      }
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * The floor under any DuckDB-backed worker in this stack: 1M synthetic events staged with the worker's
  * appender code and appended to a persistent table in transactions of <batch> events, with a sort key
- * computed, COMMIT and a final CHECKPOINT — no Kafka, no decode, no dedupe. Prints seconds per step.
+ * computed, COMMIT and a final CHECKPOINT — no Kafka, no decode, no dedupe against stored rows (staging
+ * keeps each batch's own winner per key, as the worker's does). Prints seconds per step.
  * Used to show why the worker / raw-consumer target of issue 4 is out of reach on 2 cores.
  *   node --max-semi-space-size=64 --import tsx tests/bench/duckdb-append-floor.ts [batch=10000]
  */
@@ -9,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { STAGING_DDL, stageEvents } from '../../services/store/batch-staging.js';
+import { CLEAR_STAGING, STAGING_DDL, stageBatch } from '../../services/store/batch-staging.js';
 import { syntheticRecords } from '../../services/store/testing/synthetic-events.js';
 
 const batchSize = Number(process.argv[2] ?? 10_000);
@@ -29,8 +30,8 @@ try {
   const started = performance.now();
   for (let i = 0; i < all.length; i += batchSize) {
     const batch = all.slice(i, i + batchSize);
-    await step('begin', () => conn.run('BEGIN; DELETE FROM stage_raw; DELETE FROM stage_dictionary;'));
-    await step('stage', () => stageEvents(conn, batch));
+    await step('begin', () => conn.run(`BEGIN; ${CLEAR_STAGING}`));
+    await step('stage', () => stageBatch(conn, batch, []));
     await step('insert', () => conn.run('INSERT INTO events SELECT * FROM stage_events'));
     await step('sort key', () =>
       conn.run(`CREATE OR REPLACE TEMP TABLE k AS SELECT seq, hash(case_id, kind) AS h,
