@@ -15,7 +15,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazyRequire } from '../platform/lazy-require.js';
 import iconv from 'iconv-lite';
 import type { SourceValue } from '../connectors/connector.js';
 import { connectorType } from '../connectors/connector-types.js';
@@ -27,6 +28,8 @@ import type { Department } from '../departments/department-file.js';
 import type { Logger } from '../platform/logger.js';
 import type { RawRecord, RawSource } from './raw-month.js';
 import { formatSourceTime } from './source-fields.js';
+
+const excelJs = lazyRequire<typeof ExcelJS>('exceljs');
 
 export interface DemoSourceWork {
   /** The demo's folder for sources (inboxes, databases). */
@@ -208,7 +211,7 @@ export async function encodeFile(format: string, records: RawRecord[], columns: 
     const chunks: Buffer[] = [];
     const out = new PassThrough();
     out.on('data', (c: Buffer) => chunks.push(c));
-    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: true, useStyles: false });
+    const wb = new (excelJs().stream.xlsx.WorkbookWriter)({ stream: out, useSharedStrings: true, useStyles: false });
     const ws = wb.addWorksheet(sheet ?? 'Sheet1');
     ws.addRow(columns).commit();
     for (const r of records) ws.addRow(columns.map((c) => text(r.fields[c]))).commit();

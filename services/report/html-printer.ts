@@ -9,8 +9,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { lazyRequire } from '../platform/lazy-require.js';
 import { CasepipeError } from '../platform/errors.js';
+
+const playwright = lazyRequire<typeof import('playwright-core')>('playwright-core');
 
 /** `CASEPIPE_CHROMIUM` or Debian's path. */
 export function chromiumPath(): string {
@@ -45,7 +48,7 @@ export async function launchHtmlPrinter(): Promise<HtmlPrinter> {
   let context: BrowserContext;
   try {
     // A persistent context is how playwright passes --user-data-dir: a fresh folder each launch.
-    context = await chromium.launchPersistentContext(profile, { executablePath, args: FLAGS, headless: true, offline: true });
+    context = await playwright().chromium.launchPersistentContext(profile, { executablePath, args: FLAGS, headless: true, offline: true });
   } catch (err) {
     fs.rmSync(profile, { recursive: true, force: true });
     throw new CasepipeError('RENDER_FAILED', `could not start Chromium (${executablePath}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });

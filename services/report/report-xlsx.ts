@@ -5,7 +5,8 @@
  * A4 at the page's width, its header row repeated on every page, page numbers as — 3 —. Values are numbers (counts, 万件 with format 0.00, changes as percentages) so
  * that people can compute with them; the 万件 value is rounded half up on integers first.
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazyRequire } from '../platform/lazy-require.js';
 import { FIGURE_KEYS, FIGURE_LABELS } from '../figures/window-figures.js';
 import { changeRatio, countUnit, wanValue } from './number-format.js';
 import { monthTitle, renderOverviewParagraph } from './paragraph.js';
@@ -21,6 +22,8 @@ import {
   TOTAL_LABEL,
   UNKNOWN_DEPARTMENT,
 } from './report-labels.js';
+
+const excelJs = lazyRequire<typeof ExcelJS>('exceljs');
 
 export const SHEET_NAMES = {
   overview: '总体',
@@ -232,7 +235,7 @@ function addRestatement(wb: ExcelJS.Workbook, input: ReportInput): void {
 
 /** Builds the workbook in memory (the snapshot job may prefer a buffer). */
 export function buildReportWorkbook(input: ReportInput): ExcelJS.Workbook {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excelJs().Workbook)();
   const created = typeof input.createdAt === 'string' ? new Date(input.createdAt) : input.createdAt;
   wb.creator = 'casepipe';
   wb.created = created;

@@ -5,11 +5,14 @@
  * decoded at all is a SOURCE_FILE_UNREADABLE error (the file goes to failed/).
  */
 import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazyRequire } from '../../platform/lazy-require.js';
 import iconv from 'iconv-lite';
 import { CasepipeError } from '../../platform/errors.js';
 import type { SourceValue } from '../connector.js';
 import type { FileDropSettings } from './file-drop-spec.js';
+
+const excelJs = lazyRequire<typeof ExcelJS>('exceljs');
 
 export interface TableRow {
   /** 1-based: the data row for CSV (header excluded), the sheet row for XLSX, the line for JSONL. */
@@ -131,7 +134,7 @@ function jsonlRows(text: string): TableRow[] {
 }
 
 async function xlsxRows(bytes: Buffer, sheetName: string | undefined): Promise<TableRow[]> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excelJs().Workbook)();
   try {
     await wb.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch (cause) {

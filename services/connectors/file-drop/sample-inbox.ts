@@ -5,12 +5,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazyRequire } from '../../platform/lazy-require.js';
 import iconv from 'iconv-lite';
 import { CasepipeError } from '../../platform/errors.js';
 import type { SampleSource, SampleWork, SourceValue } from '../connector.js';
 import type { FileDropSettings } from './file-drop-spec.js';
 import { formatOf, type FileFormat } from './read-table.js';
+
+const excelJs = lazyRequire<typeof ExcelJS>('exceljs');
 
 export async function fileDropSampleSource(settings: FileDropSettings, sampleFile: string, work: SampleWork): Promise<SampleSource<FileDropSettings>> {
   const name = path.basename(sampleFile);
@@ -42,7 +45,7 @@ async function tableBytes(records: Array<Record<string, SourceValue>>, format: F
   const header = [...new Set(records.flatMap((r) => Object.keys(r)))];
   if (format === 'jsonl') return Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n', 'utf8');
   if (format === 'xlsx') {
-    const wb = new ExcelJS.Workbook();
+    const wb = new (excelJs().Workbook)();
     const sheet = wb.addWorksheet(settings.sheet ?? 'Sheet1');
     sheet.addRow(header);
     for (const r of records) sheet.addRow(header.map((h) => r[h] ?? null));

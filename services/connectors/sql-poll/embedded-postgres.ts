@@ -5,8 +5,6 @@
  * queries run one at a time, and no statement_timeout (the pg client's query_timeout still applies).
  */
 import fs from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export interface EmbeddedPostgres {
   /** postgres://postgres@127.0.0.1:<port>/postgres (no password). */
@@ -19,6 +17,8 @@ export interface EmbeddedPostgres {
 /** Starts PGlite with its data in `dir` (kept: a restart finds the tables again) on a free loopback port. */
 export async function startEmbeddedPostgres(dir: string): Promise<EmbeddedPostgres> {
   fs.mkdirSync(dir, { recursive: true });
+  // Loaded here, not with the module: only a sample or demo without a server needs them.
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
   const db = await PGlite.create(dir);
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
   try {

@@ -6,12 +6,17 @@
  * can help (connection refused/reset/lost, timeouts, deadlocks) and those it cannot (auth, syntax,
  * permission, a missing table or column). Messages name the server as user@host:port/db, never a password.
  */
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import type mysql from 'mysql2/promise';
+import type pg from 'pg';
+import { lazyRequire } from '../../platform/lazy-require.js';
 import { CasepipeError } from '../../platform/errors.js';
 import type { SourceValue } from '../connector.js';
 import { readSecret } from '../secrets.js';
 import { driverOfUrl, type SqlDriver, type SqlPollSettings } from './sql-poll-spec.js';
+
+// Loaded by the first client of each driver (services/platform/lazy-require.ts).
+const pgModule = lazyRequire<typeof pg>('pg');
+const mysqlModule = lazyRequire<typeof mysql>('mysql2/promise');
 
 export interface Connection {
   driver: SqlDriver;
@@ -106,7 +111,7 @@ const INT8 = (text: string) => (Number.isSafeInteger(Number(text)) ? Number(text
 /** Per-pool type parsers: date/time types stay the server's text (pg would build a Date in this process's zone). */
 const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === PG_TIMESTAMP || oid === PG_TIMESTAMPTZ || oid === PG_DATE ? RAW_TEXT : oid === PG_INT8 ? INT8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === PG_TIMESTAMP || oid === PG_TIMESTAMPTZ || oid === PG_DATE ? RAW_TEXT : oid === PG_INT8 ? INT8 : pgModule().types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 class PostgresClient implements SqlClient {
@@ -117,7 +122,7 @@ class PostgresClient implements SqlClient {
     readonly connection: Connection,
     private readonly timeouts: Timeouts,
   ) {
-    this.pool = new pg.Pool({
+    this.pool = new (pgModule().Pool)({
       host: connection.host,
       port: connection.port,
       database: connection.database,
@@ -217,7 +222,7 @@ class MysqlClient implements SqlClient {
     readonly connection: Connection,
     private readonly timeouts: Timeouts,
   ) {
-    this.pool = mysql.createPool({
+    this.pool = mysqlModule().createPool({
       host: connection.host,
       port: connection.port,
       database: connection.database,
