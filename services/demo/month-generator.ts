@@ -40,6 +40,12 @@ export type MonthTargets = Omit<WindowFigures, 'totalHandled'>;
 /** August 2025 as published (totalHandled 52,500 → 5.25 万件 follows from the others). */
 export const AUGUST_2025_TARGETS: MonthTargets = withoutTotal(AUGUST_2025_PUBLISHED);
 
+/** August's targets scaled so the generated month holds about `events` events (the full month: ~150k). */
+export function augustTargetsFor(events: number): MonthTargets {
+  const factor = events / 150_000;
+  return Object.fromEntries(Object.entries(AUGUST_2025_TARGETS).map(([k, v]) => [k, Math.round(v * factor)])) as MonthTargets;
+}
+
 function withoutTotal({ totalHandled: _derived, ...targets }: WindowFigures): MonthTargets {
   return targets;
 }

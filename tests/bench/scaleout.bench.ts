@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
 import { encodeCaseEvent } from '../../services/contract/codec.js';
-import { AUGUST_2025_TARGETS, generateMonth } from '../../services/demo/month-generator.js';
+import { augustTargetsFor, generateMonth } from '../../services/demo/month-generator.js';
 import { chooseBroker } from '../../services/platform/broker/choose-broker.js';
 import { loadConfig } from '../../services/platform/config.js';
 import { silentLogger } from '../../services/platform/logger.js';
@@ -64,9 +64,7 @@ export async function benchScaleOut(n = Number(process.env.SCALEOUT_EVENTS ?? 30
     created.push(topics.caseEvents, topics.deadLetters);
     return { prefix, topics };
   };
-  const factor = n / 150_000;
-  const targets = Object.fromEntries(Object.entries(AUGUST_2025_TARGETS).map(([k, v]) => [k, Math.round(v * factor)])) as typeof AUGUST_2025_TARGETS;
-  const events = generateMonth({ month: '2025-08', seed: 99, targets, malformedRate: 0 }).events;
+  const events = generateMonth({ month: '2025-08', seed: 99, targets: augustTargetsFor(n), malformedRate: 0 }).events;
   const records = events.map((e) => ({ key: e.caseId, value: encodeCaseEvent(e) }));
   /** Publishes the events; returns the end offsets. */
   const publishAll = async (topic: string) => {

@@ -6,12 +6,12 @@
  * made `casepipe figures` print a third of the month with status 0 (CI, 2026-11-30).
  */
 import path from 'node:path';
-import { AUGUST_2025_TARGETS, generateMonth } from '../../services/demo/month-generator.js';
+import { augustTargetsFor, generateMonth } from '../../services/demo/month-generator.js';
 import { groupFigures, groupStatus } from '../../services/scale/group-view.js';
 import { testKafka } from '../fixtures/broker.js';
 import { countedDepartments } from '../fixtures/figures.js';
 import { createCaseTopics, eventRecord, publish, testPipeline } from '../fixtures/pipeline.js';
-import { casepipe, pipelineEnv, startWorkerChild, waitFor, type WorkerChild } from '../fixtures/worker-child.js';
+import { casepipe, groupWorkerEnv, startWorkerChild, waitFor, type WorkerChild } from '../fixtures/worker-child.js';
 
 const PARTITIONS = 6;
 
@@ -19,21 +19,12 @@ describe('a partition moved to a worker with an empty store', () => {
   it('is reported as restoring, not counted, until that worker has replayed it', async () => {
     const p = testPipeline('restore');
     const exportsDir = path.join(p.dataDir, 'exports');
-    const factor = 30_000 / 150_000;
-    const targets = Object.fromEntries(Object.entries(AUGUST_2025_TARGETS).map(([k, v]) => [k, Math.round(v * factor)])) as typeof AUGUST_2025_TARGETS;
-    const generated = generateMonth({ month: '2025-08', seed: 7, targets, malformedRate: 0 });
+    const generated = generateMonth({ month: '2025-08', seed: 7, targets: augustTargetsFor(30_000), malformedRate: 0 });
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();
     await createCaseTopics(admin, p.topics, PARTITIONS);
-    const env = (slot: number) =>
-      pipelineEnv(p, {
-        CASEPIPE_DATA_DIR: path.join(p.dataDir, `w${slot}`),
-        CASEPIPE_EXPORTS_DIR: exportsDir,
-        CASEPIPE_WORKER_ID: `w${slot}`,
-        CASEPIPE_SCHEDULER: 'external',
-        CASEPIPE_SESSION_TIMEOUT_MS: '6000',
-      });
+    const env = (slot: number) => groupWorkerEnv(p, exportsDir, slot);
     const workers: WorkerChild[] = [];
     try {
       await publish(kafka, p.topics.caseEvents, generated.events.map(eventRecord));

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { AUGUST_2025_TARGETS, generateMonth } from '../../services/demo/month-generator.js';
+import { augustTargetsFor, generateMonth } from '../../services/demo/month-generator.js';
 import { silentLogger } from '../../services/platform/logger.js';
 import { readWorkers } from '../../services/scale/export-folder.js';
 import { groupFigures, groupStatus } from '../../services/scale/group-view.js';
@@ -19,7 +19,7 @@ import { loadConfig } from '../../services/platform/config.js';
 import { testKafka } from '../fixtures/broker.js';
 import { countedDepartments } from '../fixtures/figures.js';
 import { createCaseTopics, eventRecord, publish, testPipeline, waitForStore } from '../fixtures/pipeline.js';
-import { casepipe, pipelineEnv, startWorkerChild, waitFor, type WorkerChild } from '../fixtures/worker-child.js';
+import { casepipe, groupWorkerEnv, pipelineEnv, startWorkerChild, waitFor, type WorkerChild } from '../fixtures/worker-child.js';
 
 const EVENTS = Number(process.env.SCALE_STORM_EVENTS ?? 12_000);
 const PARTITIONS = 6;
@@ -44,23 +44,14 @@ describe('a group of workers through a rebalance storm', () => {
   it('ends with the ground-truth figures, and the merged-export snapshot equals the one-worker snapshot', async () => {
     const p = testPipeline('storm');
     const exportsDir = path.join(p.dataDir, 'exports');
-    const factor = EVENTS / 150_000;
-    const targets = Object.fromEntries(Object.entries(AUGUST_2025_TARGETS).map(([k, v]) => [k, Math.round(v * factor)])) as typeof AUGUST_2025_TARGETS;
-    const generated = generateMonth({ month: '2025-08', seed: 41, targets, malformedRate: 0.002 });
+    const generated = generateMonth({ month: '2025-08', seed: 41, targets: augustTargetsFor(EVENTS), malformedRate: 0.002 });
     const records = generated.events.map(eventRecord);
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();
     await createCaseTopics(admin, p.topics, PARTITIONS);
 
-    const env = (slot: number) =>
-      pipelineEnv(p, {
-        CASEPIPE_DATA_DIR: path.join(p.dataDir, `w${slot}`),
-        CASEPIPE_EXPORTS_DIR: exportsDir,
-        CASEPIPE_WORKER_ID: `w${slot}`,
-        CASEPIPE_SCHEDULER: 'external',
-        CASEPIPE_SESSION_TIMEOUT_MS: '6000',
-      });
+    const env = (slot: number) => groupWorkerEnv(p, exportsDir, slot);
     const workers = new Map<number, WorkerChild>();
     const lastAction = new Map<number, string>();
     const start = (slot: number) => {
