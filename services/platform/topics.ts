@@ -152,3 +152,18 @@ export async function ensureTopics(admin: Admin, topics: TopicDeclaration[], opt
   }
   return { created: missing.map((t) => t.name), existing: present.map((t) => t.name), drift };
 }
+
+/**
+ * The topic's offsets. Right after the topic was created its partitions may still be electing
+ * leaders (NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE): retriable errors are retried for a while.
+ */
+export async function topicOffsets(admin: Admin, topic: string): ReturnType<Admin['fetchTopicOffsets']> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+    }
+  }
+}

@@ -144,18 +144,25 @@ export function withdrawRequest(exportsDir: string, request: ExportRequest): voi
 }
 
 export function pendingRequests(exportsDir: string): ExportRequest[] {
-  const dir = path.join(exportsDir, 'requests');
+  return readJsonFiles<ExportRequest>(path.join(exportsDir, 'requests'), (n) => isMonth(n.slice(0, -5)));
+}
+
+/**
+ * Every `*.json` file of a folder that `wanted` accepts, parsed; none when the folder is missing. A file
+ * that does not parse is being replaced right now (writes are temp file + rename) and is left out.
+ */
+function readJsonFiles<T>(dir: string, wanted: (name: string) => boolean): T[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
   } catch {
     return [];
   }
-  const out: ExportRequest[] = [];
+  const out: T[] = [];
   for (const n of names) {
-    if (!n.endsWith('.json') || !isMonth(n.slice(0, -5))) continue;
+    if (!n.endsWith('.json') || n.startsWith('.') || !wanted(n)) continue;
     try {
-      out.push(JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as ExportRequest);
+      out.push(JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as T);
     } catch {
       // being replaced
     }
@@ -180,20 +187,5 @@ export function workerFile(exportsDir: string, worker: string): string {
 }
 
 export function readWorkers(exportsDir: string): WorkerEntry[] {
-  const dir = path.join(exportsDir, 'workers');
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const out: WorkerEntry[] = [];
-  for (const n of names.filter((x) => x.endsWith('.json') && !x.startsWith('.'))) {
-    try {
-      out.push(JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')) as WorkerEntry);
-    } catch {
-      // being replaced
-    }
-  }
-  return out.sort((a, b) => a.worker.localeCompare(b.worker));
+  return readJsonFiles<WorkerEntry>(path.join(exportsDir, 'workers'), () => true).sort((a, b) => a.worker.localeCompare(b.worker));
 }

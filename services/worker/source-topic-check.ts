@@ -10,6 +10,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { CasepipeError } from '../platform/errors.js';
+import { topicOffsets } from '../platform/topics.js';
 
 export interface SourceTopicState {
   topic: string;
@@ -67,19 +68,4 @@ export async function checkSourceTopic(admin: Admin, store: SourceTopicStore, to
     );
   }
   if (state.recordedPartitions === undefined) await store.recordSourceTopic(topic, offsets.length);
-}
-
-/**
- * The topic's offsets. Right after the topic was created its partitions may still be electing
- * leaders (NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE): retriable errors are retried for a while.
- */
-async function topicOffsets(admin: Admin, topic: string): ReturnType<Admin['fetchTopicOffsets']> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await admin.fetchTopicOffsets(topic);
-    } catch (err) {
-      if ((err as { retriable?: boolean }).retriable !== true || attempt >= 20) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
-    }
-  }
 }

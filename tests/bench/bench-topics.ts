@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import { CONNECTOR_STATE } from '../../services/connectors/connector-state.js';
-import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../../services/platform/topics.js';
+import { CASE_EVENTS, CASE_EVENTS_DLQ, topicOffsets } from '../../services/platform/topics.js';
 
 export interface BenchTopics {
   /** The run's topic prefix (CASEPIPE_TOPIC_PREFIX for a worker on these topics). */
@@ -30,16 +30,6 @@ export async function createBenchTopics(admin: Admin, opts: { connectorState?: b
     ],
   });
   const created = opts.connectorState ? Object.values(topics) : [topics.caseEvents, topics.deadLetters];
-  for (const topic of created) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await admin.fetchTopicOffsets(topic);
-        break;
-      } catch (err) {
-        if (attempt >= 20 || (err as { retriable?: boolean }).retriable !== true) throw err;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-  }
+  for (const topic of created) await topicOffsets(admin, topic);
   return { prefix, ...topics };
 }

@@ -8,12 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { CaseEvent } from '../../services/contract/case-event.js';
 import { deriveEventId } from '../../services/contract/event-json.js';
 import { emptyFigures, type WindowFigures } from '../../services/figures/window-figures.js';
 import { CONNECTOR_STATE } from '../../services/connectors/connector-state.js';
 import { hmacIdentifier } from '../../services/connectors/personal-data.js';
+import { topicOffsets } from '../../services/platform/topics.js';
 import { uniqueName } from '../fixtures/broker.js';
 import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
 import { testPipeline, type TestPipeline } from '../fixtures/pipeline.js';
@@ -54,23 +55,11 @@ export async function connectorPipeline(kafka: Kafka, name: string, source: { fo
       ],
     });
     // On the shared, busy broker a new topic's leader can still be moving after createTopics returns.
-    for (const topic of Object.values(connectorTopics)) await leaderReady(admin, topic);
+    for (const topic of Object.values(connectorTopics)) await topicOffsets(admin, topic); // its leader answers
   } finally {
     await admin.disconnect();
   }
   return { ...p, departmentsDir, inbox, connectorTopics };
-}
-
-async function leaderReady(admin: Admin, topic: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await admin.fetchTopicOffsets(topic);
-      return;
-    } catch (err) {
-      if (attempt >= 20 || (err as { retriable?: boolean }).retriable !== true) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }
 
 export const HEADER = ['流水号', '办件编号', '环节', '受理渠道', '送达方式', '发生时间', '实施编码', '办件类型', '申请人姓名', '身份证号', '联系电话', '联系地址', '备注'] as const;
