@@ -14,6 +14,7 @@ import { isCasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { planBatch } from '../store/batch-plan.js';
 import type { BatchResult, PartitionBatch } from '../store/batch.js';
+import { ApplyPipeline } from './apply-pipeline.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** Consumer restarts in a row (without a successful batch between) before the process gives up. */
@@ -43,8 +44,14 @@ export interface StreamWorkerOptions {
   maxBytesPerPartition?: number;
   /** How long the group waits for a silent member (a crashed worker) before reassigning its partitions. */
   sessionTimeoutMs?: number;
-  /** Partition batches in flight at once (default 3); the store applies as many at once as it has writers (2). */
+  /** Partition batches handled (planned, decoded, validated) at once (default 3). */
   partitionsConcurrently?: number;
+  /**
+   * Batches queued for the store or being applied while the consumer fetches and decodes the next
+   * ones (default 4; services/worker/apply-pipeline.ts). The store applies as many at once as it has
+   * writers (2); the rest wait, decoded, in memory.
+   */
+  applyAhead?: number;
   /** How kafkajs retries a failed batch before it restarts the consumer (tests shorten it). */
   retry?: { retries: number; initialRetryTime: number; maxRetryTime: number };
   /** Told when batches cannot be stored (a reason) and when they can again (undefined), for /readyz. */
@@ -68,6 +75,8 @@ export class StreamWorker {
   private readonly log: Logger;
   /** Partitions we have sought back to: the first batch after the seek is accepted as it comes. */
   private readonly soughtTo = new Map<number, bigint>();
+  /** Batches being applied while the next ones are fetched (services/worker/apply-pipeline.ts). */
+  private readonly applies: ApplyPipeline;
   private assigned: number[] = [];
   private joined = false;
   private running = false;
@@ -97,6 +106,7 @@ export class StreamWorker {
         },
       },
     });
+    this.applies = new ApplyPipeline(opts.applyAhead ?? 4);
     this.producer = opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   }
 
@@ -149,8 +159,8 @@ export class StreamWorker {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // While partition batches are in DuckDB transactions (native threads, one per store writer),
-      // the next one is decoded and validated on the JavaScript thread.
+      // Batches are applied in the background (this.applies); while DuckDB writes them (native
+      // threads, one per store writer), the next ones are fetched, decoded and validated.
       partitionsConsumedConcurrently: this.opts.partitionsConcurrently ?? 3,
       eachBatch: (payload) => this.onBatch(payload),
     });
@@ -159,8 +169,10 @@ export class StreamWorker {
   /**
    * Seeks each partition to the store's next offset. Called from the GROUP_JOIN listener; kafkajs
    * applies seeks before it fetches the partition (the store answers from its in-memory offsets).
+   * Batches still being applied are waited for first, so the offsets read include them.
    */
   private async seekToStored(partitions: number[]): Promise<void> {
+    await this.applies.drain();
     const stored = await this.opts.store.storedOffsets(this.opts.topic);
     for (const partition of partitions) {
       const offset = BigInt(stored.get(partition) ?? 0n);
@@ -174,6 +186,7 @@ export class StreamWorker {
     if (!this.running) return;
     this.running = false;
     await this.consumer.disconnect();
+    await this.applies.drain();
     await this.producer.disconnect();
   }
 
@@ -181,7 +194,13 @@ export class StreamWorker {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const started = process.hrtime.bigint();
     const { topic, partition } = batch;
+    // The partition's previous batch must be in the store before this one is planned against the
+    // stored offset; its failure, if it failed, is thrown here into kafkajs (retry, restart).
+    await this.applies.settle(partition);
     const stored = BigInt((await this.opts.store.storedOffsets(topic)).get(partition) ?? 0n);
+    // A seek while we waited (a rejoin's seek to the stored offsets is made after the applies in
+    // flight) makes this batch stale; checked after the last await, before soughtTo is read.
+    if (!isRunning() || isStale()) return;
     const first = BigInt(batch.firstOffset() ?? batch.messages[0].offset);
     const last = BigInt(batch.lastOffset());
 
@@ -218,21 +237,39 @@ export class StreamWorker {
       for (const d of work.deadLetters) this.opts.metrics.deadLetters.inc({ reason: d.reason });
     }
 
-    const applyStart = process.hrtime.bigint();
-    // The store applies batches of different partitions on its own writer connections, queueing
-    // the rest; kafkajs never hands out two batches of one partition at once.
-    const result = await this.applyWaitingForSpace(work, heartbeat, () => isRunning() && !isStale());
-    if (!result) return; // stopping, or the partition went elsewhere while the disk was full
-    this.opts.metrics.storeApplySeconds.observe(Number(process.hrtime.bigint() - applyStart) / 1e9);
-
+    // Queued for the store; the handler returns so that kafkajs fetches the next batches meanwhile.
+    const stillOurs = () => isRunning() && !isStale();
     resolveOffset(batch.lastOffset());
-    this.consumer.commitOffsets([{ topic, partition, offset: String(last + 1n) }]).catch((err) => {
-      this.log.warn({ err, partition }, 'offset commit failed (only a hint for lag tools; the store has the offsets)');
-    });
+    await this.applies.enqueue(
+      partition,
+      async () => {
+        const applyStart = process.hrtime.bigint();
+        // The store applies batches of different partitions on its own writer connections, queueing
+        // the rest; a partition's batches come one at a time (this.applies).
+        const result = await this.applyWaitingForSpace(work, heartbeat, stillOurs);
+        if (!result) return; // stopping, or the partition went elsewhere while the disk was full
+        this.afterApply(topic, partition, last, result, byKind, applyStart, started);
+      },
+      (err) => {
+        // Fetch the partition again from the store's offset: the next batch of it throws the error
+        // into kafkajs (settle above), even when the topic has nothing after this batch.
+        this.log.warn({ err, partition }, 'applying a batch failed; the partition is read again from its stored offset');
+        if (this.running) this.seekToStored([partition]).catch((e) => this.log.error({ err: e }, 'cannot read the stored offsets to seek to'));
+      },
+    );
     await heartbeat();
+  }
 
-    this.consecutiveFailures = 0;
+  /** After a batch is in the store: the Kafka commit (a hint for lag tools) and the metrics. */
+  private afterApply(topic: string, partition: number, last: bigint, result: BatchResult, byKind: Map<string, number>, applyStart: bigint, started: bigint): void {
     const m = this.opts.metrics;
+    m.storeApplySeconds.observe(Number(process.hrtime.bigint() - applyStart) / 1e9);
+    if (this.running && this.assigned.includes(partition)) {
+      this.consumer.commitOffsets([{ topic, partition, offset: String(last + 1n) }]).catch((err) => {
+        this.log.warn({ err, partition }, 'offset commit failed (only a hint for lag tools; the store has the offsets)');
+      });
+    }
+    this.consecutiveFailures = 0;
     for (const [kind, n] of byKind) m.eventsCounted.inc({ kind }, n);
     m.duplicatesDropped.inc(result.duplicates);
     m.lateEvents.inc(result.late);
