@@ -18,7 +18,7 @@ import { liveStorePath } from '../../services/worker/worker-process.js';
 import { testKafka, uniqueName } from '../fixtures/broker.js';
 import { countedDepartments } from '../fixtures/figures.js';
 import { createCaseTopics, testPipeline } from '../fixtures/pipeline.js';
-import { pipelineEnv, startWorkerChild, storedTotal, waitFor } from '../fixtures/worker-child.js';
+import { logTail, pipelineEnv, startWorkerChild, storedTotal, waitFor } from '../fixtures/worker-child.js';
 
 const KILLS = 4;
 
@@ -77,7 +77,7 @@ describe('dead letters under SIGKILL', () => {
         const done = await worker.whileRunning(waitFor('progress since the last kill', async () => {
           const n = await storedTotal(url);
           return n > before ? n : undefined;
-        }, 90_000, () => `${context} killed at ${killedAt}; log: ${worker.stderr().slice(-1500)}`));
+        }, 90_000, () => `${context} killed at ${killedAt}; log: ${logTail(worker.stderr())}`));
         // Short: the worker applies batches while it fetches the next, so a whole run takes seconds.
         await new Promise((r) => setTimeout(r, random() * 60));
         const at = await storedTotal(url).catch(() => done);
