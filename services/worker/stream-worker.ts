@@ -174,11 +174,14 @@ export class StreamWorker {
   private async seekToStored(partitions: number[]): Promise<void> {
     await this.applies.drain();
     const stored = await this.opts.store.storedOffsets(this.opts.topic);
+    const to: Record<number, string> = {};
     for (const partition of partitions) {
       const offset = BigInt(stored.get(partition) ?? 0n);
       this.soughtTo.set(partition, offset);
       this.consumer.seek({ topic: this.opts.topic, partition, offset: String(offset) });
+      to[partition] = String(offset);
     }
+    this.log.info({ offsets: to }, 'partitions sought to their stored offsets');
   }
 
   /** Finishes the batch in hand, commits, and disconnects. */

@@ -13,6 +13,8 @@
  * HOTPATH_SKIP=peer,perf leaves out runners (comma list of worker, peer, raw, perf) for a quick look.
  * HOTPATH_CPU_PROF=<folder> runs the worker under `node --cpu-prof` and keeps its .cpuprofile there
  * (written when the worker stops, after the measured part).
+ * HOTPATH_KEEP_WORK=1 keeps the work folder (each runner's log, the worker's store); HOTPATH_LOG_LEVEL
+ * sets the worker's (default warn).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -348,7 +350,7 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
         CASEPIPE_GROUP_ID: `${prefix}worker`,
         CASEPIPE_SCHEDULE: 'off',
         CASEPIPE_WORKER_PORT: String(port),
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: process.env.HOTPATH_LOG_LEVEL ?? 'warn',
       };
       const profile = process.env.HOTPATH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.HOTPATH_CPU_PROF)}`] : [];
       const m = await measure('the stream worker', node[0], [...node.slice(1), ...profile, 'services/cli/main.ts', 'worker'], env, async () => (await workerStoredAll(port, topic, ends)) || (await caughtUp(`${prefix}worker`)()), path.join(work, 'worker.log'));
@@ -432,7 +434,8 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
     if (counted === 0) throw new Error('the worker counted nothing: the figures comparison would prove nothing');
     console.error(`[hotpath] figures equal: ${counted} counted milestones and consultations over ${Object.keys(workerFigures).length} months`);
   }
-  fs.rmSync(work, { recursive: true, force: true });
+  if (process.env.HOTPATH_KEEP_WORK) console.error(`[hotpath] work folder kept: ${work}`);
+  else fs.rmSync(work, { recursive: true, force: true });
 
   const NAMES: Record<string, string> = {
     worker: 'stream worker (casepipe worker)',

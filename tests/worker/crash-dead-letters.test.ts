@@ -18,7 +18,7 @@ import { liveStorePath } from '../../services/worker/worker-process.js';
 import { testKafka, uniqueName } from '../fixtures/broker.js';
 import { countedDepartments } from '../fixtures/figures.js';
 import { createCaseTopics, testPipeline } from '../fixtures/pipeline.js';
-import { logTail, pipelineEnv, startWorkerChild, storedTotal, waitFor } from '../fixtures/worker-child.js';
+import { keepLog, logTail, pipelineEnv, startWorkerChild, storedTotal, waitFor } from '../fixtures/worker-child.js';
 
 const KILLS = 4;
 
@@ -71,26 +71,29 @@ describe('dead letters under SIGKILL', () => {
     try {
       for (let kill = 0; kill < KILLS; kill++) {
         const worker = startWorkerChild(env);
-        const url = await worker.url();
-        // Kill while it works: once it has stored a batch beyond the last kill, after a random pause
-        // (decoding, sending dead letters, in a DuckDB transaction, committing offsets).
-        const done = await worker.whileRunning(waitFor('progress since the last kill', async () => {
-          const n = await storedTotal(url);
-          return n > before ? n : undefined;
-        }, 90_000, () => `${context} killed at ${killedAt}; log: ${logTail(worker.stderr())}`));
-        // Short: the worker applies batches while it fetches the next, so a whole run takes seconds.
-        await new Promise((r) => setTimeout(r, random() * 60));
-        const at = await storedTotal(url).catch(() => done);
-        worker.child.kill('SIGKILL');
-        await worker.exited;
-        killedAt.push(at);
-        before = at;
-        if (at >= high) break;
+        try {
+          const url = await worker.url();
+          // Kill while it works: once it has stored a batch beyond the last kill, after a random pause
+          // (decoding, sending dead letters, in a DuckDB transaction, committing offsets).
+          const done = await worker.whileRunning(waitFor('progress since the last kill', async () => {
+            const n = await storedTotal(url);
+            return n > before ? n : undefined;
+          }, 90_000, () => `${context} killed at ${killedAt}; log: ${logTail(worker.stderr())}; whole log: ${keepLog(worker.stderr())}`));
+          // Short: the worker applies batches while it fetches the next, so a whole run takes seconds.
+          await new Promise((r) => setTimeout(r, random() * 60));
+          const at = await storedTotal(url).catch(() => done);
+          killedAt.push(at);
+          before = at;
+        } finally {
+          worker.child.kill('SIGKILL');
+          await worker.exited;
+        }
+        if (before >= high) break;
       }
       const last = startWorkerChild(env);
       try {
         const url = await last.url();
-        await last.whileRunning(waitFor('the last worker to finish', async () => ((await storedTotal(url)) === high ? true : undefined), 120_000, () => `${context} killed at ${killedAt}`));
+        await last.whileRunning(waitFor('the last worker to finish', async () => ((await storedTotal(url)) === high ? true : undefined), 120_000, () => `${context} killed at ${killedAt}; log: ${logTail(last.stderr())}; whole log: ${keepLog(last.stderr())}`));
         const figures = (await (await fetch(`${url}/figures?month=2025-08`)).json()) as MonthFigures;
         expect(countedDepartments(figures)).toEqual(generated.truth.figures);
         last.child.kill('SIGTERM');
