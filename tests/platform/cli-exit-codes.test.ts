@@ -66,7 +66,8 @@ describe('casepipe exit codes', () => {
   it('exits 4 from topics ensure when a live topic differs from infra/topics.json, and changes nothing', async () => {
     const prefix = `${uniqueName('exit-codes-drift')}.`;
     topics.push(`${prefix}casepipe.case-events`, `${prefix}casepipe.case-events.dlq`);
-    await createTopics(admin, [{ topic: `${prefix}casepipe.case-events`, numPartitions: 3 }]);
+    // Kafka's usual 7-day retention (the local broker and the test fixtures keep records forever).
+    await createTopics(admin, [{ topic: `${prefix}casepipe.case-events`, numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '604800000' }] }]);
     const r = await casepipe({ CASEPIPE_TOPIC_PREFIX: prefix }, 'topics', 'ensure');
     expect(r.code).toBe(4);
     expect(r.stdout.split('\n')).toEqual([
