@@ -184,7 +184,7 @@ export class StreamWorker {
     this.log.info({ offsets: to }, 'partitions sought to their stored offsets');
   }
 
-  /** Finishes the batch in hand, commits, and disconnects. */
+  /** Finishes the batches in hand and those queued for the store, and disconnects. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;

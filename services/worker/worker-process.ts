@@ -204,7 +204,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     catchUp: undefined,
     stop: () =>
       (stopping ??= (async () => {
-        logger.info('worker stopping: finishing the current batch');
+        logger.info('worker stopping: finishing the batches read so far');
         readiness.set('STOPPING', 'the worker is stopping');
         probe.stop();
         status.stop();
