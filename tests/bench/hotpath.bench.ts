@@ -30,7 +30,7 @@ import { FIGURE_KEYS, type MonthFigures } from '../../services/figures/window-fi
 import { chooseBroker } from '../../services/platform/broker/choose-broker.js';
 import { loadConfig } from '../../services/platform/config.js';
 import { silentLogger } from '../../services/platform/logger.js';
-import { CASE_EVENTS, CASE_EVENTS_DLQ } from '../../services/platform/topics.js';
+import { CASE_EVENTS, CASE_EVENTS_DLQ, topicOffsets } from '../../services/platform/topics.js';
 import type { BenchResult } from './bench-result.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -297,13 +297,16 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
   const kafka = new kafkajs.Kafka({ clientId: 'casepipe-bench', brokers, logLevel: kafkajs.logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
+  // Not waitForLeaders: on a broker started moments ago kafkajs 2.2.4's wait fails with "This server
+  // does not host this topic-partition" although the topics are made; topicOffsets retries until the
+  // leaders answer.
   await admin.createTopics({
-    waitForLeaders: true,
     topics: [
       { topic, numPartitions: PARTITIONS, replicationFactor: 1 },
       { topic: prefix + CASE_EVENTS_DLQ, numPartitions: 1, replicationFactor: 1 },
     ],
   });
+  for (const t of [topic, prefix + CASE_EVENTS_DLQ]) await topicOffsets(admin, t);
   const producer = kafka.producer();
   await producer.connect();
   let chunk: { key: string; value: Buffer }[] = [];
