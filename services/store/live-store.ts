@@ -59,7 +59,7 @@ export interface LiveStoreOptions {
    * Writing connections (default 2). Batches of different partitions are applied on different
    * connections at the same time: their rows go to different per-partition tables, so the
    * transactions never touch the same rows, and DuckDB runs them on different cores. A partition's
-   * batches must still come one at a time (the stream worker's consumer guarantees that).
+   * batches must still come one at a time (the stream worker's apply pipeline guarantees that).
    */
   writers?: number;
   /**

@@ -5,7 +5,8 @@
  * Why: kafkajs hands out the batches of one fetch response and fetches again only when every handler
  * of that response has returned. When the handler waited for the store, the JavaScript thread sat idle
  * while the last batches of a response were written, and the store sat idle while the next response
- * was fetched and decoded (on the hot-path bench about half of the worker's wall time). Here the
+ * was fetched and decoded (a `--cpu-prof` of the 1M hot-path bench: the JavaScript thread idle 10.8 s
+ * of 17.4 s). Here the
  * handler returns once its batch is queued; the apply runs on, and the rules stay those of a
  * synchronous handler:
  *
