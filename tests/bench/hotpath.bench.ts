@@ -14,7 +14,8 @@
  * HOTPATH_CPU_PROF=<folder> runs the worker under `node --cpu-prof` and keeps its .cpuprofile there
  * (written when the worker stops, after the measured part).
  * HOTPATH_KEEP_WORK=1 keeps the work folder (each runner's log, the worker's store); HOTPATH_LOG_LEVEL
- * sets the worker's (default warn).
+ * sets the worker's (default warn); HOTPATH_NODE_ARGS adds node options to the worker's (e.g. `--trace-gc`,
+ * whose lines land in its log).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -356,6 +357,7 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
         LOG_LEVEL: process.env.HOTPATH_LOG_LEVEL ?? 'warn',
       };
       const profile = process.env.HOTPATH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.HOTPATH_CPU_PROF)}`] : [];
+      profile.push(...(process.env.HOTPATH_NODE_ARGS ?? '').split(' ').filter(Boolean));
       const m = await measure('the stream worker', node[0], [...node.slice(1), ...profile, 'services/cli/main.ts', 'worker'], env, async () => (await workerStoredAll(port, topic, ends)) || (await caughtUp(`${prefix}worker`)()), path.join(work, 'worker.log'));
       results.worker = m;
       await stopChild(m.child, 'the stream worker');
