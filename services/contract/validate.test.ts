@@ -86,6 +86,16 @@ describe('personal data in a case event', () => {
     expect(p?.message).toMatch(/身份证号|手机号/);
   });
 
+  it('gives a recurring item code the same verdict every time (item codes are judged once, then remembered)', () => {
+    const clean = '511A0138000000-511602000000-000-115113010833722043-1-00';
+    const personal = `511A0138000000-${ID}-1-00`;
+    for (let round = 0; round < 3; round++) {
+      expect(check({ itemCode: clean })).toBeNull();
+      expect(check({ itemCode: personal })).toMatchObject({ code: 'PERSONAL_DATA', field: 'itemCode' });
+      expect(check({ itemCode: `${clean}-${round}`, sourceRecordId: `row-${MOBILE}` })).toMatchObject({ field: 'sourceRecordId' });
+    }
+  });
+
   it('looks for personal data before any other rule, so no other message can repeat it', () => {
     expect(check({ caseId: ID, eventTime: Number.NaN, channel: 'PHONE' })).toMatchObject({ code: 'PERSONAL_DATA', field: 'caseId' });
   });

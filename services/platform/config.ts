@@ -25,6 +25,13 @@ const wholeNumber = (min: number, max: number) =>
 
 const SIZE_RE = /^(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB)$/i;
 
+/** A DuckDB memory size such as 512MB. */
+const memorySize = (fallback: string) =>
+  z
+    .string()
+    .refine((v) => SIZE_RE.test(v) && Number(SIZE_RE.exec(v)![1]) > 0, 'a size above zero such as 512MB')
+    .default(fallback);
+
 /** A readable file, for the TLS settings. */
 const readableFile = z.string().refine((file) => {
   try {
@@ -76,10 +83,9 @@ const schema = z.object({
   /** The token for the admin port's state-changing routes (POST /snapshots), or a file holding it. */
   CASEPIPE_ADMIN_TOKEN: z.string().regex(ADMIN_TOKEN, ADMIN_TOKEN_RULE).optional(),
   CASEPIPE_ADMIN_TOKEN_FILE: z.string().min(1).optional(),
-  CASEPIPE_STORE_MEMORY_LIMIT: z
-    .string()
-    .refine((v) => SIZE_RE.test(v) && Number(SIZE_RE.exec(v)![1]) > 0, 'a size above zero such as 512MB')
-    .default('512MB'),
+  CASEPIPE_STORE_MEMORY_LIMIT: memorySize('512MB'),
+  /** The live store's DuckDB memory_limit while the worker applies batches (CASEPIPE_STORE_MEMORY_LIMIT while it exports a month). */
+  CASEPIPE_APPLY_MEMORY_LIMIT: memorySize('256MB'),
   CASEPIPE_LAG_THRESHOLD: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(1000),
   /** No broker answering for longer than this makes /readyz answer 503. */
   CASEPIPE_BROKER_UNREACHABLE_MS: wholeNumber(1000, 3600000).default(30000),
@@ -133,6 +139,8 @@ export interface Config {
     token: string | undefined;
   };
   storeMemoryLimit: string;
+  /** The live store's memory limit while batches are applied (storeMemoryLimit during a month export). */
+  applyMemoryLimit: string;
   lagThreshold: number;
   brokerUnreachableMs: number;
   expectedGroupMembers: number;
@@ -200,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       token: adminToken(c.CASEPIPE_ADMIN_TOKEN, c.CASEPIPE_ADMIN_TOKEN_FILE, cwd),
     },
     storeMemoryLimit: c.CASEPIPE_STORE_MEMORY_LIMIT,
+    applyMemoryLimit: c.CASEPIPE_APPLY_MEMORY_LIMIT,
     lagThreshold: c.CASEPIPE_LAG_THRESHOLD,
     brokerUnreachableMs: c.CASEPIPE_BROKER_UNREACHABLE_MS,
     expectedGroupMembers: c.CASEPIPE_EXPECTED_GROUP_MEMBERS,

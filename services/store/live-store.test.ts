@@ -374,6 +374,29 @@ describe('LiveStore offsets (exactly-once effects)', () => {
     expect(await store.storedOffsets('case-events')).toEqual(new Map());
   });
 
+  it('raises its memory limit while a month is exported and puts it back after', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-store-'));
+    dirs.push(d);
+    const store = await LiveStore.open({ path: path.join(d, 'live.duckdb'), memoryLimit: '64MB', exportMemoryLimit: '300MB', threads: 1 });
+    stores.push(store);
+    await store.applyBatch(batch(0, 0, [event({}), event({ caseId: 'CASE-2' })]));
+    const limit = async () => String((await store.connection.runAndReadAll(`SELECT current_setting('memory_limit')`)).getRows()[0][0]);
+    const streaming = await limit();
+    expect(streaming).toMatch(/^6\d(\.\d+)? MiB$/);
+    let during: Promise<string> | undefined;
+    await store.exportMonth('2025-08', {
+      file: (table) => {
+        during ??= limit(); // runs while the export holds the raised limit
+        return path.join(d, `${table}.parquet`);
+      },
+      copyOptions: () => 'FORMAT parquet',
+      topic: 'case-events',
+    });
+    expect(await during).toMatch(/^2\d\d(\.\d+)? MiB$/);
+    expect(await limit()).toBe(streaming);
+    expect(await rows(store, `SELECT count(*)::INTEGER FROM read_parquet('${path.join(d, 'milestones.parquet')}')`)).toEqual([[2]]);
+  });
+
   it('wraps a DuckDB failure as STORE_FAILED and leaves the store usable', async () => {
     const { store } = await openStore();
     expect(isCasepipeError(await failure(store.applyBatch({ ...batch(0, 0, [event({})]), nextOffset: 'nope' })))).toBe(true);

@@ -31,8 +31,15 @@ import { WriterPool } from './writer-pool.js';
 export interface LiveStoreOptions {
   /** The DuckDB file; its directory is created if missing. */
   path: string;
-  /** DuckDB `memory_limit` (e.g. '512MB'); set at instance creation so WAL replay at open honours it. */
+  /** DuckDB `memory_limit` while batches are applied (e.g. '256MB'). Default 512MB. */
   memoryLimit?: string;
+  /**
+   * DuckDB `memory_limit` while `exportMonth` runs (a month of rows sorted and written by COPY for the
+   * snapshot job) and while the store opens (WAL replay: up to `checkpointThreshold` of rows that a
+   * crash left un-checkpointed); default: `memoryLimit`. An instance setting like `threads`: raised for
+   * the first export in flight, put back after the last.
+   */
+  exportMemoryLimit?: string;
   /**
    * DuckDB `threads` (default 1). A batch's statements are small (thousands of rows), and DuckDB
    * spends more CPU splitting them over threads than it saves: on the hot-path bench's events
@@ -93,7 +100,9 @@ export class LiveStore {
   private recentRows = 50_000;
   private threads = 1;
   private exportThreads = os.availableParallelism();
-  /** exportMonth calls in flight: the first raises DuckDB's threads, the last puts them back. */
+  private memoryLimit = '512MB';
+  private exportMemoryLimit = '512MB';
+  /** exportMonth calls in flight: the first raises DuckDB's threads and memory limit, the last puts them back. */
   private exportsRunning = 0;
 
   private constructor(
@@ -109,7 +118,13 @@ export class LiveStore {
   static async open(options: LiveStoreOptions): Promise<LiveStore> {
     const logger = options.logger ?? silentLogger();
     fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
-    const config: Record<string, string> = { memory_limit: options.memoryLimit ?? '512MB' };
+    const memoryLimit = options.memoryLimit ?? '512MB';
+    const exportMemoryLimit = options.exportMemoryLimit ?? memoryLimit;
+    for (const size of [memoryLimit, exportMemoryLimit]) {
+      if (!/^\d+(\.\d+)?\s*[A-Za-z]+$/.test(size)) throw new CasepipeError('STORE_FAILED', `memory limit ${JSON.stringify(size)} is not a size such as 512MB`);
+    }
+    // Opened with the export limit, so that WAL replay has it; lowered to memoryLimit once open.
+    const config: Record<string, string> = { memory_limit: exportMemoryLimit };
     config.threads = String(options.threads ?? 1);
     config.checkpoint_threshold = options.checkpointThreshold ?? '256MB';
     let instance: DuckDBInstance;
@@ -129,6 +144,7 @@ export class LiveStore {
     const schema = new StoreSchema();
     let offsets: PartitionOffsets;
     try {
+      if (memoryLimit !== exportMemoryLimit) await setMemoryLimit(conn, memoryLimit, logger);
       await schema.create(conn);
       await conn.run(STAGING_DDL);
       await checkKeyHash(conn, logger);
@@ -138,7 +154,7 @@ export class LiveStore {
       instance.closeSync();
       throw new CasepipeError('STORE_FAILED', `cannot create the live store schema in ${options.path}: ${(cause as Error)?.message}`, { cause });
     }
-    logger.info({ path: options.path, memoryLimit: config.memory_limit }, 'live store open');
+    logger.info({ path: options.path, memoryLimit, exportMemoryLimit }, 'live store open');
     const writers = [conn];
     let store: LiveStore | undefined;
     try {
@@ -152,6 +168,8 @@ export class LiveStore {
       store.recentRows = options.recentRows ?? 50_000;
       store.threads = options.threads ?? 1;
       store.exportThreads = options.exportThreads ?? os.availableParallelism();
+      store.memoryLimit = memoryLimit;
+      store.exportMemoryLimit = exportMemoryLimit;
       await store.loadEntityState();
     } catch (cause) {
       if (store) store.close();
@@ -396,22 +414,29 @@ export class LiveStore {
   /**
    * Writes one month's rows, quality counts and covered offsets to files (services/store/month-export.ts),
    * from one consistent state, on a connection of its own while batches keep coming. DuckDB's
-   * `threads` is an instance setting: it is raised to `exportThreads` while an export runs (batches
-   * applied meanwhile use them too, which is only slower) and put back to `threads` after the last.
+   * `threads` and `memory_limit` are instance settings: they are raised to `exportThreads` and
+   * `exportMemoryLimit` while an export runs (batches applied meanwhile may use them too) and put back
+   * after the last. Lowering the limit makes DuckDB evict cached blocks; should it refuse, the higher
+   * limit stays until the next export ends (logged).
    */
   async exportMonth(month: Month, target: MonthExportTarget): Promise<void> {
     this.assertOpen();
     const conn = await this.instance.connect();
     try {
-      if (this.exportsRunning++ === 0 && this.exportThreads !== this.threads) await conn.run(`SET threads = ${this.exportThreads}`);
+      if (this.exportsRunning++ === 0) await this.exportSettings(conn, this.exportThreads, this.exportMemoryLimit);
       await exportMonth(conn, month, target);
     } finally {
       try {
-        if (--this.exportsRunning === 0 && this.exportThreads !== this.threads && !this.closed) await conn.run(`SET threads = ${this.threads}`);
+        if (--this.exportsRunning === 0 && !this.closed) await this.exportSettings(conn, this.threads, this.memoryLimit);
       } finally {
         conn.closeSync();
       }
     }
+  }
+
+  private async exportSettings(conn: DuckDBConnection, threads: number, memoryLimit: string): Promise<void> {
+    if (this.exportThreads !== this.threads) await conn.run(`SET threads = ${threads}`);
+    if (this.exportMemoryLimit !== this.memoryLimit) await setMemoryLimit(conn, memoryLimit, this.logger);
   }
 
   /** Writes the WAL into the database file (also done automatically past checkpoint_threshold). */
@@ -456,5 +481,17 @@ async function rollback(conn: DuckDBConnection): Promise<void> {
     await conn.run('ROLLBACK');
   } catch {
     // no transaction open
+  }
+}
+
+/**
+ * Changes DuckDB's `memory_limit` (an instance setting). Lowering it makes DuckDB evict cached blocks
+ * (spilling un-checkpointed ones); should it refuse, the current limit stays, which only costs memory.
+ */
+async function setMemoryLimit(conn: DuckDBConnection, size: string, logger: Logger): Promise<void> {
+  try {
+    await conn.run(`SET memory_limit = '${size}'`);
+  } catch (err) {
+    logger.warn({ err, memoryLimit: size }, 'live store memory limit not changed');
   }
 }

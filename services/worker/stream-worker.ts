@@ -100,8 +100,12 @@ export class StreamWorker {
     this.log = opts.logger.child({ component: 'stream-worker' });
     this.consumer = opts.kafka.consumer({
       groupId: opts.groupId,
-      maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
-      maxBytes: 32 * 1024 * 1024,
+      // Every record of a fetch response is a kafkajs object until the response's last batch is
+      // handled, which with the apply queue full takes seconds: they all survive into V8's old space.
+      // 8 MiB fetches of up to 2 MiB per partition (batches of ~8k events) instead of 32 / 4 MiB: peak
+      // heap 210 MB against 385, peak RSS ~200 MiB lower, the same speed (1M bench, alternating runs).
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 2 * 1024 * 1024,
+      maxBytes: 8 * 1024 * 1024,
       ...(opts.partitionAssigners ? { partitionAssigners: opts.partitionAssigners(() => this.assignment) } : {}),
       sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 6)),

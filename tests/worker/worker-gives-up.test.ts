@@ -28,7 +28,7 @@ describe('a worker that cannot go on', () => {
     await admin.connect();
     await createCaseTopics(admin, p.topics, 1);
     await publish(kafka, p.topics.caseEvents, records(0, 20_000));
-    const worker = startWorkerChild(pipelineEnv(p, { CASEPIPE_STORE_MEMORY_LIMIT: '4MB' }));
+    const worker = startWorkerChild(pipelineEnv(p, { CASEPIPE_APPLY_MEMORY_LIMIT: '4MB' }));
     try {
       const code = await Promise.race([worker.exited, new Promise((r) => setTimeout(() => r('still running after 60 s'), 60_000))]);
       expect(code).toBe(1);
