@@ -183,7 +183,7 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
   // Staging holds the batch's own winner per key already, with its copies `n` (batch-staging.ts).
   // The recent table is small (at most recentRows plus a batch): joined in full. Only a few narrow
   // columns of the stored rows are read: a scan reads every projected column of every row.
-  await conn.run(`
+  const createMerge = `
     CREATE OR REPLACE TEMP TABLE ${merge} AS
     WITH s AS (
       SELECT *, ${rankKeyOf(spec)} AS rank_key
@@ -193,7 +193,9 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
            m.rowid IS NULL AS is_new,
            m.rowid IS NOT NULL AND s.rank_key < m.rank_key AS wins,
            m.rowid IS NOT NULL AND s.rank_key < m.rank_key AND (${changed}) AS changed
-    FROM s LEFT JOIN ${recent} m ON ${sameKey}`);
+    FROM s LEFT JOIN ${recent} m ON ${sameKey}`;
+  // Without an old table nothing is read between the merge table and the writes: one call (below).
+  if (mayBeOld) await conn.run(createMerge);
   let oldCandidates = 0;
   let oldFound = 0;
   if (mayBeOld) {
@@ -228,62 +230,59 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
       ).rowsChanged;
     }
   }
-  // Row counts come from the statements themselves; on an empty selection the joins skip the scan.
-  const inserted = (
-    await conn.run(
-      `INSERT INTO ${recent} (partition, ${allCols.join(', ')}, copies)
-       SELECT ${partition}, ${allCols.join(', ')}, n FROM ${merge} WHERE is_new`,
-    )
-  ).rowsChanged;
+  // The writes go in one call with the statement that counts them (its result is the call's): each
+  // call is a round trip through libuv's thread pool. On an empty selection the joins skip the scan.
+  const writes = mayBeOld ? [] : [createMerge];
+  writes.push(
+    `INSERT INTO ${recent} (partition, ${allCols.join(', ')}, copies)
+     SELECT ${partition}, ${allCols.join(', ')}, n FROM ${merge} WHERE is_new`,
+  );
   const replaceable = allCols.filter((c) => c !== 'key_hash' && c !== id1 && c !== id2);
-  let kept = 0;
-  let replaced = 0;
   for (const [target, inOld] of [[recent, false], [old, true]] as const) {
     if (inOld && oldFound === 0) continue;
     const where = `${inOld ? '' : 'NOT '}u.in_old AND ${target}.rowid = u.rid`;
     // Two updates, so a losing copy rewrites only `copies` (less undo, WAL and checkpoint work).
-    kept += (
-      await conn.run(
-        `UPDATE ${target} SET copies = ${target}.copies + u.n
-         FROM ${merge} u WHERE NOT u.is_new AND NOT u.wins AND ${where}`,
-      )
-    ).rowsChanged;
-    replaced += (
-      await conn.run(
-        `UPDATE ${target} SET copies = ${target}.copies + u.n, ${replaceable.map((c) => `${c} = u.${c}`).join(', ')}
-         FROM ${merge} u WHERE u.wins AND ${where}`,
-      )
-    ).rowsChanged;
+    writes.push(
+      `UPDATE ${target} SET copies = ${target}.copies + u.n
+       FROM ${merge} u WHERE NOT u.is_new AND NOT u.wins AND ${where}`,
+      `UPDATE ${target} SET copies = ${target}.copies + u.n, ${replaceable.map((c) => `${c} = u.${c}`).join(', ')}
+       FROM ${merge} u WHERE u.wins AND ${where}`,
+    );
   }
-  const moved = (
-    await conn.run(
-      `INSERT INTO milestone_moves
-       SELECT ${partition}, ${spec.moveKind}, ${spec.moveCaseId}, old_month, month, old_department_code,
-              department_code, event_id, now()
-       FROM ${merge} WHERE changed`,
-    )
-  ).rowsChanged;
+  writes.push(
+    `INSERT INTO milestone_moves
+     SELECT ${partition}, ${spec.moveKind}, ${spec.moveCaseId}, old_month, month, old_department_code,
+            department_code, event_id, now()
+     FROM ${merge} WHERE changed`,
+    // Each merge row names one stored row (keys are unique in the partition), so these are the
+    // statements' row counts.
+    `SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new AND NOT wins),
+            count(*) FILTER (WHERE wins), count(*) FILTER (WHERE changed)
+     FROM ${merge}`,
+  );
+  const [inserted, kept, replaced, moved] = (await conn.runAndReadAll(writes.join(';\n'))).getRows()[0].map(Number);
   const existing = kept + replaced;
   return { inserted, replaced, moved, existing, oldCandidates, oldFound };
 }
 
 /**
- * Adds the batch's quality counters. Dropped copies are attributed to the month and department of
+ * The statement that adds the batch's quality counters (run with the batch's last statements and its
+ * COMMIT in one call). Dropped copies are attributed to the month and department of
  * the copy that lost: the batch's own losers (counted in JavaScript when staging picked the batch's
  * winners, in `stage_counts` with events read, late events and dead letters), each batch winner that
  * lost to the stored winner, and each stored winner that was just replaced. Over any order of
  * arrival that is every copy but the final winner, so these counts are order independent too.
  */
-export async function addQualityCounts(conn: DuckDBConnection, partition: number, merged: readonly EntitySpec[]): Promise<void> {
+export function qualityCountsSql(partition: number, merged: readonly EntitySpec[]): string {
   const fromMerge = merged.map(
     (s) => `
       UNION ALL SELECT month, department_code, 'duplicates_dropped', '', 1 FROM ${mergeTableName(s)} WHERE NOT is_new AND NOT wins
       UNION ALL SELECT old_month, old_department_code, 'duplicates_dropped', '', 1 FROM ${mergeTableName(s)} WHERE wins`,
   );
-  await conn.run(`
+  return `
     INSERT INTO quality_counts (partition, month, department_code, metric, reason, n)
     SELECT ${partition}, month, department_code, metric, reason, sum(n)::BIGINT FROM (
       SELECT month, department_code, metric, reason, n FROM stage_counts${fromMerge.join('')}
     ) GROUP BY month, department_code, metric, reason
-    ON CONFLICT (partition, month, department_code, metric, reason) DO UPDATE SET n = quality_counts.n + excluded.n`);
+    ON CONFLICT (partition, month, department_code, metric, reason) DO UPDATE SET n = quality_counts.n + excluded.n`;
 }

@@ -344,6 +344,17 @@ describe('LiveStore offsets (exactly-once effects)', () => {
     expect(await again.applyBatch(batch(5, 40, [event({ caseId: 'B' })]))).toMatchObject({ skipped: true });
   });
 
+  it('stores the offset of a topic whose name needs quoting in SQL, and a 64-bit offset, exactly', async () => {
+    const { store, dir } = await openStore();
+    const topic = "dept's.case-events"; // Kafka would refuse the quote; the store must not break on it
+    await store.applyBatch({ ...batch(3, 0, [event({ caseId: 'Q' })]), topic, nextOffset: '9007199254740993' });
+    store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const { store: again } = await openStore(dir);
+    expect(await again.storedOffsets(topic)).toEqual(new Map([[3, '9007199254740993']]));
+    expect(await again.storedOffsets('case-events')).toEqual(new Map());
+  });
+
   it('counts dead letters per ingestion month, department and reason, in the same transaction', async () => {
     const { store } = await openStore();
     const ts = Date.parse('2025-08-31T16:30:00Z'); // September in CST

@@ -17,12 +17,12 @@ import { EVENT_KINDS } from '../contract/case-event.js';
 import type { BatchResult, PartitionBatch } from './batch.js';
 import { offsetBelow, planBatch } from './batch-plan.js';
 import { CLEAR_STAGING, STAGING_DDL, stageBatch } from './batch-staging.js';
-import { addQualityCounts, CONSULTATIONS, ENTITIES, mergeEntity } from './dedupe-merge.js';
+import { CONSULTATIONS, ENTITIES, mergeEntity, qualityCountsSql } from './dedupe-merge.js';
 import { checkKeyHash } from './key-hash-probe.js';
 import { exportMonth, type MonthExportTarget } from './month-export.js';
 import { collectGarbage } from './native-memory.js';
 import { buildOldKeyFilter, forEachKeyHash, KEY_HALVES, OldKeyFilter } from './old-key-filter.js';
-import { PartitionOffsets, writeNextOffset } from './partition-offsets.js';
+import { nextOffsetSql, PartitionOffsets } from './partition-offsets.js';
 import { isTransient, storeError } from './store-errors.js';
 import { departmentsLastEvent, hasData, operatorCounts, type OperatorCounts } from './store-reads.js';
 import { listPartitions, partitionTable, recentTable, StoreSchema, type PartitionedTable } from './store-schema.js';
@@ -352,8 +352,9 @@ export class LiveStore {
     const deadLetters = batch.deadLetters.filter((d) => !below(d.offset));
     result.alreadyApplied = batch.events.length - events.length + batch.deadLetters.length - deadLetters.length;
 
-    await conn.run('BEGIN TRANSACTION');
-    await conn.run(CLEAR_STAGING);
+    // Statements are sent together where no result is read between them: each call is a round trip
+    // through libuv's thread pool.
+    await conn.run(`BEGIN TRANSACTION; ${CLEAR_STAGING}`);
     result.late = await stageBatch(conn, events, deadLetters);
     const consultations = events.reduce((n, e) => n + (e.event.kind === 'CONSULTED' ? 1 : 0), 0);
     const merged = [];
@@ -375,9 +376,9 @@ export class LiveStore {
       }
       recentAfter.set(state, recentRows);
     }
-    if (events.length > 0 || deadLetters.length > 0) await addQualityCounts(conn, partition, merged);
-    await writeNextOffset(conn, topic, partition, next);
-    await conn.run('COMMIT');
+    const last = [nextOffsetSql(topic, partition, next), 'COMMIT'];
+    if (events.length > 0 || deadLetters.length > 0) last.unshift(qualityCountsSql(partition, merged));
+    await conn.run(last.join(';\n'));
     this.offsets.committed(topic, partition, next);
     for (const [state, rows] of recentAfter) state.recentRows = rows;
     result.events = events.length;

@@ -35,11 +35,13 @@ export class PartitionOffsets {
   }
 }
 
-/** Stores the partition's next offset; inside the batch's transaction. */
-export async function writeNextOffset(conn: DuckDBConnection, topic: string, partition: number, next: bigint): Promise<void> {
-  await conn.run(
-    `INSERT INTO partition_offsets VALUES ($topic, $partition, $next::BIGINT, now())
-     ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`,
-    { topic, partition, next: String(next) },
-  );
+/**
+ * The statement that stores the partition's next offset, inside the batch's transaction. Literals, not
+ * parameters: it runs in one call before the batch's COMMIT, and parameters bind only to a call's last
+ * statement. The topic is quoted as a SQL string (quotes doubled); Kafka allows only [a-zA-Z0-9._-].
+ */
+export function nextOffsetSql(topic: string, partition: number, next: bigint): string {
+  if (!Number.isSafeInteger(partition)) throw new Error(`partition ${partition} is not an integer`);
+  return `INSERT INTO partition_offsets VALUES ('${topic.replaceAll("'", "''")}', ${partition}, ${BigInt(next)}::BIGINT, now())
+     ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset, updated_at = excluded.updated_at`;
 }
