@@ -88,6 +88,23 @@ describe('ApplyPipeline', () => {
     await expect(drained).resolves.toBe(2);
   });
 
+  it('tells how long handlers waited for room and for the partition’s previous batch, and nothing when they did not wait', async () => {
+    const waits: Array<[string, number]> = [];
+    const pipeline = new ApplyPipeline(1, (reason, seconds) => waits.push([reason, seconds]));
+    await pipeline.settle(0); // nothing queued for partition 0: no wait
+    const gate = deferred();
+    await pipeline.enqueue(0, () => gate.promise, () => undefined); // room: no wait
+    expect(waits).toEqual([]);
+    const settled = pipeline.settle(0);
+    const queued = pipeline.enqueue(1, async () => undefined, () => undefined);
+    await new Promise((r) => setTimeout(r, 30));
+    gate.resolve();
+    await Promise.all([settled, queued]);
+    await pipeline.drain();
+    expect(waits.map(([reason]) => reason).sort()).toEqual(['apply_queue_full', 'previous_batch']);
+    for (const [, seconds] of waits) expect(seconds).toBeGreaterThanOrEqual(0.02);
+  });
+
   it('refuses a bound below one', () => {
     expect(() => new ApplyPipeline(0)).toThrow('maxInFlight');
   });

@@ -26,13 +26,23 @@
  * offset, and a crash loses only queued batches the store never committed (read again from the
  * stored offsets at restart).
  */
+/**
+ * Why a batch handler waited for the store: no room in the queue (`apply_queue_full`), or its
+ * partition's previous batch not applied yet (`previous_batch`).
+ */
+export type StoreWait = 'apply_queue_full' | 'previous_batch';
+
 export class ApplyPipeline {
   private readonly tails = new Map<number, Promise<void>>();
   private readonly failures = new Map<number, Error>();
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly maxInFlight: number) {
+  /** `onWait` is told how long each wait for the store took (the worker's casepipe_store_wait_seconds_total). */
+  constructor(
+    private readonly maxInFlight: number,
+    private readonly onWait: (reason: StoreWait, seconds: number) => void = () => undefined,
+  ) {
     if (!(maxInFlight >= 1)) throw new Error(`maxInFlight must be at least 1, got ${maxInFlight}`);
   }
 
@@ -44,7 +54,11 @@ export class ApplyPipeline {
   /** Waits until the partition's previous batch is applied; throws its error if it failed. */
   async settle(partition: number): Promise<void> {
     const tail = this.tails.get(partition);
-    if (tail) await tail;
+    if (tail) {
+      const since = performance.now();
+      await tail;
+      this.onWait('previous_batch', (performance.now() - since) / 1000);
+    }
     const failure = this.failures.get(partition);
     if (failure) {
       this.failures.delete(partition);
@@ -58,7 +72,11 @@ export class ApplyPipeline {
    * partition's next `settle`.
    */
   async enqueue(partition: number, apply: () => Promise<void>, onFailure: (err: Error) => void): Promise<void> {
-    while (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.inFlight >= this.maxInFlight) {
+      const since = performance.now();
+      while (this.inFlight >= this.maxInFlight) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      this.onWait('apply_queue_full', (performance.now() - since) / 1000);
+    }
     this.inFlight++;
     const previous = this.tails.get(partition) ?? Promise.resolve();
     const tail = previous

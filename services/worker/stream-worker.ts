@@ -122,7 +122,7 @@ export class StreamWorker {
         },
       },
     });
-    this.applies = new ApplyPipeline(opts.applyAhead ?? 4);
+    this.applies = new ApplyPipeline(opts.applyAhead ?? 4, (reason, seconds) => opts.metrics.storeWaitSeconds.inc({ reason }, seconds));
     this.producer = opts.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   }
 
