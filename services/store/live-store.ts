@@ -71,8 +71,10 @@ export interface LiveStoreOptions {
   writers?: number;
   /**
    * Rows a partition's recent table (milestones, consultations each) may hold before a batch moves
-   * them to the old table (default 50000). The merge joins recent in full, so this bounds the
-   * per-batch scan; smaller means more frequent (but smaller) moves.
+   * them to the old table (default 0: every batch moves its new keys, in its own transaction, so
+   * recent is empty between batches). The merge joins recent in full, so this bounds the per-batch
+   * scan. Rows kept in recent across batches are written twice at checkpoints (in recent, then in
+   * old): with 50000, checkpoints cost ~40% of the apply time at 3M events (docs/live-store.md).
    */
   recentRows?: number;
 }
@@ -97,7 +99,7 @@ export class LiveStore {
   private readerOpen: DuckDBConnection | undefined;
   /** Key `${table}:${partition}`; rebuilt at open (derived state, never persisted). */
   private readonly entities = new Map<string, EntityState>();
-  private recentRows = 50_000;
+  private recentRows = 0;
   private threads = 1;
   private exportThreads = os.availableParallelism();
   private memoryLimit = '512MB';
@@ -165,7 +167,7 @@ export class LiveStore {
       }
       store = new LiveStore(instance, conn, new WriterPool(writers), schema, offsets, logger, options.maxAttempts ?? 3);
       store.collectGarbageEvery = options.collectGarbageEvery ?? 8;
-      store.recentRows = options.recentRows ?? 50_000;
+      store.recentRows = options.recentRows ?? 0;
       store.threads = options.threads ?? 1;
       store.exportThreads = options.exportThreads ?? os.availableParallelism();
       store.memoryLimit = memoryLimit;
