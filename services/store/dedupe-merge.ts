@@ -181,7 +181,8 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
   const changed = spec.restating.map((c) => `s.${c} IS DISTINCT FROM m.${c}`).join(' OR ');
   const sameKey = `m.key_hash = s.key_hash AND m.${id1} = s.${id1} AND m.${id2} = s.${id2}`;
   // Staging holds the batch's own winner per key already, with its copies `n` (batch-staging.ts).
-  // The recent table is small (at most recentRows plus a batch): joined in full. Only a few narrow
+  // The recent table is small (at most recentRows plus a batch; empty with the default recentRows 0,
+  // which moves every batch's new keys to old): joined in full. Only a few narrow
   // columns of the stored rows are read: a scan reads every projected column of every row.
   const createMerge = `
     CREATE OR REPLACE TEMP TABLE ${merge} AS

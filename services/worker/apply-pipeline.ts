@@ -1,4 +1,10 @@
 /**
+ * Why a batch handler waited for the store: no room in the queue (`apply_queue_full`), or its
+ * partition's previous batch not applied yet (`previous_batch`).
+ */
+export type StoreWait = 'apply_queue_full' | 'previous_batch';
+
+/**
  * Applies partition batches to the store in the background, so that Kafka fetches and decoding go on
  * while DuckDB writes.
  *
@@ -26,12 +32,6 @@
  * offset, and a crash loses only queued batches the store never committed (read again from the
  * stored offsets at restart).
  */
-/**
- * Why a batch handler waited for the store: no room in the queue (`apply_queue_full`), or its
- * partition's previous batch not applied yet (`previous_batch`).
- */
-export type StoreWait = 'apply_queue_full' | 'previous_batch';
-
 export class ApplyPipeline {
   private readonly tails = new Map<number, Promise<void>>();
   private readonly failures = new Map<number, Error>();
