@@ -4,12 +4,14 @@
  */
 import {
   BIGINT,
+  BOOLEAN,
   DOUBLE,
   DuckDBDataChunk,
   type DuckDBAppender,
   INTEGER,
   LIST,
   listValue,
+  UINTEGER,
   VARCHAR,
   type DuckDBConnection,
   type DuckDBType,
@@ -18,17 +20,21 @@ import {
 import { CST_OFFSET_MS, monthOf } from '../contract/month.js';
 import type { BatchDeadLetter, BatchEvent } from './batch.js';
 import { CONSULTATIONS, MILESTONES } from './dedupe-merge.js';
+import { hashKey, keyHashHi, keyHashLo } from './key-hash.js';
+import type { PartitionedTable } from './store-schema.js';
 
 const CHUNK_ROWS = 2048;
 
-// stage_raw: the batch's own winner of each key (seq numbers them) and its copies in the batch, n.
+// stage_raw: the batch's own winner of each key (seq numbers them), its key_hash as two halves, whether
+// it is certainly new to the partition (`fresh`), and its copies in the batch, n.
 // stage_counts: events read, late events and the batch's own dropped copies per (month, department),
 // and the dead letters per (ingestion month, department or '', reason).
 const STAGING_TABLES = `
   CREATE OR REPLACE TEMP TABLE stage_raw (
     seq INTEGER, kind INTEGER, case_id VARCHAR, department_code INTEGER, department_name INTEGER,
     item_code INTEGER, channel INTEGER, delivery_method INTEGER, event_time DOUBLE, event_id VARCHAR,
-    source_system INTEGER, source_record_id VARCHAR, month INTEGER, n INTEGER);
+    source_system INTEGER, source_record_id VARCHAR, month INTEGER, n INTEGER,
+    key_hi UINTEGER, key_lo UINTEGER, fresh BOOLEAN);
   CREATE OR REPLACE TEMP TABLE stage_dictionary (d VARCHAR[]);
   CREATE OR REPLACE TEMP TABLE stage_counts (
     month VARCHAR, department_code VARCHAR, metric VARCHAR, reason VARCHAR, n BIGINT);`;
@@ -39,7 +45,7 @@ export const STAGING_DDL = `${STAGING_TABLES}
   SELECT seq, d[kind] AS kind, case_id, d[department_code] AS department_code,
          d[department_name] AS department_name, d[item_code] AS item_code, d[channel] AS channel,
          d[delivery_method] AS delivery_method, event_time::BIGINT AS event_time, event_id, d[source_system] AS source_system,
-         source_record_id, d[month] AS month, n
+         source_record_id, d[month] AS month, n, (key_hi::UBIGINT << 32) | key_lo AS key_hash, fresh
   FROM stage_raw, stage_dictionary;`;
 
 /**
@@ -56,9 +62,11 @@ export const CLEAR_STAGING = STAGING_TABLES;
 // none; so the low-cardinality columns (item codes too: a 实施编码 is ~55 bytes and one serves many
 // cases) travel as indexes into a per-batch dictionary, decoded by the view. The event time travels as
 // a DOUBLE (a JavaScript number, exact for every millisecond until the year 287,396) and is cast back
-// by the view: a BIGINT column would take one heap-allocated BigInt per event.
+// by the view: a BIGINT column would take one heap-allocated BigInt per event (the key hash travels as
+// two UINTEGER halves for the same reason).
 const RAW_TYPES: DuckDBType[] = [
   INTEGER, INTEGER, VARCHAR, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, DOUBLE, VARCHAR, INTEGER, VARCHAR, INTEGER, INTEGER,
+  UINTEGER, UINTEGER, BOOLEAN,
 ];
 const COUNT_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, VARCHAR, VARCHAR, BIGINT];
 const DICTIONARY_TYPES: DuckDBType[] = [LIST(VARCHAR)];
@@ -148,27 +156,57 @@ class Counts {
 }
 
 /**
- * Stages a batch: per key (milestone or consultation), the batch's own winner (the smallest rank,
- * `compareRank` of services/store/dedupe-merge.ts: the same total order the merge applies in SQL)
- * with its number of copies in the batch, for the `stage_events` view (seq numbers the winners); and
- * the batch's quality counters for `stage_counts`: events read and late events per (event month,
- * department), each copy that lost within the batch as a dropped duplicate of its own month and
- * department, and the dead letters per (ingestion month, department or '', reason). Picking the
- * batch's winners here instead of in SQL (arg_min over the rank key, joined back) spares DuckDB a
- * hash aggregate and a join over every staged event. Returns how many events are late: their CST
- * month is before the CST month of their Kafka record timestamp.
+ * Says whether a key (its key_hash halves) is certainly not stored in the partition's table of that
+ * entity, so that its batch winner can be appended without a merge. Only a certain answer may say
+ * true (a Bloom filter's "not present"); `null` for an entity: merge every key.
  */
-export async function stageBatch(conn: DuckDBConnection, events: readonly BatchEvent[], deadLetters: readonly BatchDeadLetter[]): Promise<number> {
-  const counts = new Counts();
-  const late = await stageEvents(conn, events, counts);
-  for (const d of deadLetters) counts.add(monthOf(d.timestampMs), d.departmentCode ?? '', 'dead_letter', d.reason, 1);
-  await appendColumns(conn, 'stage_counts', COUNT_TYPES, counts.columns());
-  return late;
+export type CertainlyNew = Record<PartitionedTable, ((hi: number, lo: number) => boolean) | null>;
+
+/** What staging learned about a batch's keys, per entity. */
+export interface StagedKeys {
+  /** Winners staged (one per key). */
+  keys: number;
+  /** Key hashes of the winners staged `fresh` (certainly new), as hi, lo pairs: they go into the old-key filter. */
+  fresh: number[];
 }
 
-async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[], counts: Counts): Promise<number> {
+export interface StagedBatch {
+  /** Events whose CST month is before the CST month of their Kafka record timestamp. */
+  late: number;
+  milestones: StagedKeys;
+  consultations: StagedKeys;
+}
+
+const NEVER_NEW: CertainlyNew = { milestones: null, consultations: null };
+
+/**
+ * Stages a batch: per key (milestone or consultation), the batch's own winner (the smallest rank,
+ * `compareRank` of services/store/dedupe-merge.ts: the same total order the merge applies in SQL)
+ * with its number of copies in the batch, its key hash (services/store/key-hash.ts) and whether
+ * `certainlyNew` says the partition has never stored the key, for the `stage_events` view (seq
+ * numbers the winners); and the batch's quality counters for `stage_counts`: events read and late
+ * events per (event month, department), each copy that lost within the batch as a dropped duplicate
+ * of its own month and department, and the dead letters per (ingestion month, department or '',
+ * reason). Picking the batch's winners here instead of in SQL (arg_min over the rank key, joined
+ * back) spares DuckDB a hash aggregate and a join over every staged event.
+ */
+export async function stageBatch(
+  conn: DuckDBConnection,
+  events: readonly BatchEvent[],
+  deadLetters: readonly BatchDeadLetter[],
+  certainlyNew: CertainlyNew = NEVER_NEW,
+): Promise<StagedBatch> {
+  const counts = new Counts();
+  const staged = await stageEvents(conn, events, counts, certainlyNew);
+  for (const d of deadLetters) counts.add(monthOf(d.timestampMs), d.departmentCode ?? '', 'dead_letter', d.reason, 1);
+  await appendColumns(conn, 'stage_counts', COUNT_TYPES, counts.columns());
+  return staged;
+}
+
+async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[], counts: Counts, certainlyNew: CertainlyNew): Promise<StagedBatch> {
+  const staged: StagedBatch = { late: 0, milestones: { keys: 0, fresh: [] }, consultations: { keys: 0, fresh: [] } };
   const n = events.length;
-  if (n === 0) return 0;
+  if (n === 0) return staged;
   const eventMonth = monthCache();
   const recordMonth = monthCache();
   const months = new Array<string>(n);
@@ -181,6 +219,7 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     return t;
   };
   const slotOf = new Map<string, number>();
+  const keys: string[] = [];
   const winners: number[] = [];
   const copies: number[] = [];
   let late = 0;
@@ -199,6 +238,7 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     const slot = slotOf.get(key);
     if (slot === undefined) {
       slotOf.set(key, winners.length);
+      keys.push(key);
       winners.push(i);
       copies.push(1);
       continue;
@@ -212,6 +252,7 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     }
     tally(months[loser], events[loser].event.departmentCode).dropped++;
   }
+  staged.late = late;
   for (const t of perDepartment.values()) {
     counts.add(t.month, t.department, 'events_read', '', t.read);
     if (t.late > 0) counts.add(t.month, t.department, 'late_events', '', t.late);
@@ -224,6 +265,12 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
   for (let s = 0; s < m; s++) {
     const i = winners[s];
     const e = events[i].event;
+    const entity = e.kind === 'CONSULTED' ? staged.consultations : staged.milestones;
+    const isNew = certainlyNew[e.kind === 'CONSULTED' ? 'consultations' : 'milestones'];
+    hashKey(keys[s]);
+    const fresh = isNew !== null && isNew(keyHashHi, keyHashLo);
+    entity.keys++;
+    if (fresh) entity.fresh.push(keyHashHi, keyHashLo);
     cols[0][s] = s;
     cols[1][s] = dict.code(e.kind);
     cols[2][s] = e.caseId;
@@ -238,9 +285,12 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     cols[11][s] = e.sourceRecordId;
     cols[12][s] = dict.code(months[i]);
     cols[13][s] = copies[s];
+    cols[14][s] = keyHashHi;
+    cols[15][s] = keyHashLo;
+    cols[16][s] = fresh;
   }
   await appendColumns(conn, 'stage_raw', RAW_TYPES, cols);
   // Appended, not INSERTed: a statement with a parameter is prepared and bound for every batch.
   await appendColumns(conn, 'stage_dictionary', DICTIONARY_TYPES, [[listValue(dict.values)]]);
-  return late;
+  return staged;
 }

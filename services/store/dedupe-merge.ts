@@ -4,13 +4,18 @@
  *   1. per key, the batch's own winner: the smallest rank (event_time, event_id, then the remaining
  *      attributes so that even two copies with the same time and id resolve the same way), picked in
  *      JavaScript while staging (`compareRank`, services/store/batch-staging.ts) and staged with its
- *      copies in the batch; in SQL the rank becomes one BLOB sort key `rank_key`, so the stored side
- *      of the comparison is one column;
- *   2. join those winners with the partition's small recent table on (key_hash, identity): the hash
- *      makes the join cheap, the identity columns make a hash collision harmless; then look up in
- *      the big old table only the remaining keys that the old-key filter flags (none: no lookup);
- *   3. insert the new keys (into recent), update the existing ones where they are (copies += n; every attribute replaced when the
- *      batch winner ranks before the stored one), log the replacements that restate a figure.
+ *      copies in the batch and its key_hash (services/store/key-hash.ts); in SQL the rank becomes one
+ *      BLOB sort key `rank_key`, so the stored side of the comparison is one column;
+ *   2. append mode (the default): the winners whose key the partition's old-key filter has certainly
+ *      not seen (staged `fresh`) are appended to the old table by one INSERT, no join; only the
+ *      others (the filter's "maybe": the real duplicates and a few false positives) go on to step 3;
+ *   3. join those winners with the partition's small recent table on (key_hash, identity) (not in
+ *      append mode, where recent stays empty): the hash makes the join cheap, the identity columns
+ *      make a hash collision harmless; then look up in the big old table the keys the old-key filter
+ *      flags (none: no lookup);
+ *   4. insert the new keys (into recent; into old in append mode), update the existing ones where
+ *      they are (copies += n; every attribute replaced when the batch winner ranks before the stored
+ *      one), log the replacements that restate a figure.
  * Winner = minimum of a total order, so the result does not depend on arrival order or batch split.
  * `compareRank` and `rank` must be the same order: the first picks the batch's winner, the second
  * compares it with the stored one.
@@ -23,8 +28,9 @@ import { partitionTable, recentTable, type PartitionedTable } from './store-sche
 interface EntitySpec {
   table: PartitionedTable;
   /**
-   * The identity as one string, for the batch's own winner per key in JavaScript (staging). No
-   * identity column can hold a control character (services/contract/validate.ts), so NUL separates.
+   * The identity as one string, for the batch's own winner per key in JavaScript (staging) and the
+   * key_hash (services/store/key-hash.ts). No identity column can hold a control character
+   * (services/contract/validate.ts), so NUL separates.
    */
   identityKey: (e: CaseEvent) => string;
   /** `rank` in JavaScript: the same total order (negative: a ranks first), for the batch's own winner. */
@@ -80,7 +86,7 @@ export const MILESTONES: EntitySpec = {
   stageFilter: `kind IN ('RECEIVED', 'COMPLETED', 'DELIVERED')`,
   identity: ['case_id', 'kind'],
   columns: {
-    key_hash: 'hash(case_id, kind)',
+    key_hash: 'key_hash',
     case_id: 'case_id',
     kind: 'kind',
     month: 'month',
@@ -123,7 +129,7 @@ export const CONSULTATIONS: EntitySpec = {
   stageFilter: `kind = 'CONSULTED'`,
   identity: ['department_code', 'record_id'],
   columns: {
-    key_hash: 'hash(department_code, case_id)',
+    key_hash: 'key_hash',
     department_code: 'department_code',
     record_id: 'case_id',
     month: 'month',
@@ -161,16 +167,35 @@ export interface MergeCounts {
   /** Batch keys the old-key filter flagged, and how many of them were really in old. */
   oldCandidates: number;
   oldFound: number;
+  /** True when this batch made the entity's merge table (qualityCountsSql reads it then). */
+  merged: boolean;
 }
 
 /** Says whether a key_hash (as two 32-bit halves) may be in the partition's old table. */
 export type MayBeOld = (hi: number, lo: number) => boolean;
 
+export interface MergeInput {
+  partition: number;
+  /** The partition's old-key filter (null: the old table is empty). */
+  mayBeOld: MayBeOld | null;
+  /**
+   * Append mode (the partition's recent table is empty and stays so): the winners staged `fresh`
+   * (certainly new, by the filter in JavaScript) are appended to the old table by one INSERT, with no
+   * merge table and no join; only the others (the filter's "maybe") are merged, and their new keys
+   * go to old as well. Otherwise every winner is merged and new keys go to recent.
+   */
+  append: boolean;
+  /** The entity's staged winners, and how many of them are staged fresh. */
+  keys: number;
+  fresh: number;
+}
+
 /**
- * Runs steps 1-3 for one entity; the caller holds the transaction. `mayBeOld` is the partition's
- * old-key filter (null: the old table is empty). New keys go to the recent table.
+ * Runs steps 2-4 for one entity; the caller holds the transaction and has staged the batch
+ * (step 1, services/store/batch-staging.ts).
  */
-export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, partition: number, mayBeOld: MayBeOld | null): Promise<MergeCounts> {
+export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, input: MergeInput): Promise<MergeCounts> {
+  const { partition, mayBeOld, append } = input;
   const old = partitionTable(spec.table, partition);
   const recent = recentTable(spec.table, partition);
   const merge = mergeTableName(spec);
@@ -180,67 +205,96 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
   const [id1, id2] = spec.identity;
   const changed = spec.restating.map((c) => `s.${c} IS DISTINCT FROM m.${c}`).join(' OR ');
   const sameKey = `m.key_hash = s.key_hash AND m.${id1} = s.${id1} AND m.${id2} = s.${id2}`;
+  const staged = (where: string) => `
+    SELECT *, ${rankKeyOf(spec)} AS rank_key
+    FROM (SELECT seq, n, ${stageProjection} FROM stage_events WHERE ${spec.stageFilter} AND ${where})`;
+  const counts: MergeCounts = { inserted: 0, replaced: 0, moved: 0, existing: 0, oldCandidates: 0, oldFound: 0, merged: false };
+  const writes: string[] = [];
+  if (append && input.fresh > 0) {
+    writes.push(`INSERT INTO ${old} (partition, ${allCols.join(', ')}, copies) SELECT ${partition}, ${allCols.join(', ')}, n FROM (${staged('fresh')})`);
+    counts.inserted = input.fresh;
+  }
+  const toMerge = append ? input.keys - input.fresh : input.keys;
+  if (toMerge === 0) {
+    if (writes.length > 0) await conn.run(writes.join(';\n'));
+    return counts;
+  }
+  counts.merged = true;
   // Staging holds the batch's own winner per key already, with its copies `n` (batch-staging.ts).
-  // The recent table is small (at most recentRows plus a batch; empty with the default recentRows 0,
-  // which moves every batch's new keys to old): joined in full. Only a few narrow
-  // columns of the stored rows are read: a scan reads every projected column of every row.
-  const createMerge = `
-    CREATE OR REPLACE TEMP TABLE ${merge} AS
-    WITH s AS (
-      SELECT *, ${rankKeyOf(spec)} AS rank_key
-      FROM (SELECT seq, n, ${stageProjection} FROM stage_events WHERE ${spec.stageFilter})
-    )
-    SELECT s.*, m.rowid AS rid, false AS in_old, m.month AS old_month, m.department_code AS old_department_code,
-           m.rowid IS NULL AS is_new,
-           m.rowid IS NOT NULL AND s.rank_key < m.rank_key AS wins,
-           m.rowid IS NOT NULL AND s.rank_key < m.rank_key AND (${changed}) AS changed
-    FROM s LEFT JOIN ${recent} m ON ${sameKey}`;
-  // Without an old table nothing is read between the merge table and the writes: one call (below).
-  if (mayBeOld) await conn.run(createMerge);
-  let oldCandidates = 0;
-  let oldFound = 0;
-  if (mayBeOld) {
-    const candidates: number[] = [];
+  // The recent table is small (at most recentRows plus a batch; empty in append mode, where it is not
+  // joined): joined in full. Only a few narrow columns of the stored rows are read: a scan reads
+  // every projected column of every row.
+  const createMerge = append
+    ? `CREATE OR REPLACE TEMP TABLE ${merge} AS
+       SELECT s.*, NULL::BIGINT AS rid, false AS in_old, NULL::VARCHAR AS old_month, NULL::VARCHAR AS old_department_code,
+              true AS is_new, false AS wins, false AS changed
+       FROM (${staged('NOT fresh')}) s`
+    : `CREATE OR REPLACE TEMP TABLE ${merge} AS
+       WITH s AS (${staged('true')})
+       SELECT s.*, m.rowid AS rid, false AS in_old, m.month AS old_month, m.department_code AS old_department_code,
+              m.rowid IS NULL AS is_new,
+              m.rowid IS NOT NULL AND s.rank_key < m.rank_key AS wins,
+              m.rowid IS NOT NULL AND s.rank_key < m.rank_key AND (${changed}) AS changed
+       FROM s LEFT JOIN ${recent} m ON ${sameKey}`;
+  // In append mode every merged key is a candidate (the filter flagged it while staging); otherwise
+  // the new keys' hashes are read back and asked. Without an old table nothing is read between the
+  // merge table and the writes: one call (below).
+  let candidates: number[] | 'all' = [];
+  if (mayBeOld && append) {
+    await conn.run(writes.concat(createMerge).join(';\n'));
+    writes.length = 0;
+    candidates = 'all';
+    counts.oldCandidates = toMerge;
+  } else if (mayBeOld) {
+    await conn.run(writes.concat(createMerge).join(';\n'));
+    writes.length = 0;
+    const flagged: number[] = [];
     await forEachKeyHash(conn, `SELECT ${KEY_HALVES}, seq FROM ${merge} WHERE is_new`, (hi, lo, i, chunk) => {
-      if (mayBeOld(hi, lo)) candidates.push(chunk.getColumnVector(2).getItem(i) as number);
+      if (mayBeOld(hi, lo)) flagged.push(chunk.getColumnVector(2).getItem(i) as number);
     });
-    oldCandidates = candidates.length;
-    if (candidates.length > 0) {
-      // Two steps, so the old table's scan reads key_hash alone (measured on 900k rows: 3-12 ms for
-      // 10-2000 keys, against 27-50 ms for one join that also reads identity and rank columns);
-      // the matching rows are then fetched by rowid.
+    candidates = flagged;
+    counts.oldCandidates = flagged.length;
+  } else {
+    writes.push(createMerge);
+  }
+  if (candidates === 'all' || candidates.length > 0) {
+    // Two steps, so the old table's scan reads key_hash alone (measured on 900k rows: 3-12 ms for
+    // 10-2000 keys, against 27-50 ms for one join that also reads identity and rank columns);
+    // the matching rows are then fetched by rowid.
+    if (candidates === 'all') {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE old_hits AS SELECT rowid AS rid FROM ${old} WHERE key_hash IN (SELECT key_hash FROM ${merge})`);
+    } else {
       await conn.run(
         `CREATE OR REPLACE TEMP TABLE old_hits AS SELECT rowid AS rid FROM ${old}
          WHERE key_hash IN (SELECT key_hash FROM ${merge} WHERE seq IN (SELECT unnest($seqs::INTEGER[])))`,
         { seqs: listValue(candidates) },
         { seqs: LIST(INTEGER) },
       );
-      // The hits' full rows, by rowid (a rowid filter is pushed into the scan; measured: 7 ms for 20
-      // rows of 900k, where one three-way join with the merge table took 18 ms).
-      await conn.run(`CREATE OR REPLACE TEMP TABLE old_rows AS SELECT rowid AS rid, * FROM ${old} WHERE rowid IN (SELECT rid FROM old_hits)`);
-      oldFound = (
-        await conn.run(`
-          UPDATE ${merge} SET rid = o.rid, in_old = true, old_month = o.old_month, old_department_code = o.old_department_code,
-                 is_new = false, wins = o.wins, changed = o.changed
-          FROM (
-            SELECT s.seq, m.rid, m.month AS old_month, m.department_code AS old_department_code,
-                   s.rank_key < m.rank_key AS wins, s.rank_key < m.rank_key AND (${changed}) AS changed
-            FROM old_rows m JOIN ${merge} s ON ${sameKey}
-          ) o
-          WHERE ${merge}.seq = o.seq`)
-      ).rowsChanged;
     }
+    // The hits' full rows, by rowid (a rowid filter is pushed into the scan; measured: 7 ms for 20
+    // rows of 900k, where one three-way join with the merge table took 18 ms).
+    await conn.run(`CREATE OR REPLACE TEMP TABLE old_rows AS SELECT rowid AS rid, * FROM ${old} WHERE rowid IN (SELECT rid FROM old_hits)`);
+    counts.oldFound = (
+      await conn.run(`
+        UPDATE ${merge} SET rid = o.rid, in_old = true, old_month = o.old_month, old_department_code = o.old_department_code,
+               is_new = false, wins = o.wins, changed = o.changed
+        FROM (
+          SELECT s.seq, m.rid, m.month AS old_month, m.department_code AS old_department_code,
+                 s.rank_key < m.rank_key AS wins, s.rank_key < m.rank_key AND (${changed}) AS changed
+          FROM old_rows m JOIN ${merge} s ON ${sameKey}
+        ) o
+        WHERE ${merge}.seq = o.seq`)
+    ).rowsChanged;
   }
   // The writes go in one call with the statement that counts them (its result is the call's): each
   // call is a round trip through libuv's thread pool. On an empty selection the joins skip the scan.
-  const writes = mayBeOld ? [] : [createMerge];
   writes.push(
-    `INSERT INTO ${recent} (partition, ${allCols.join(', ')}, copies)
+    `INSERT INTO ${append ? old : recent} (partition, ${allCols.join(', ')}, copies)
      SELECT ${partition}, ${allCols.join(', ')}, n FROM ${merge} WHERE is_new`,
   );
   const replaceable = allCols.filter((c) => c !== 'key_hash' && c !== id1 && c !== id2);
   for (const [target, inOld] of [[recent, false], [old, true]] as const) {
-    if (inOld && oldFound === 0) continue;
+    if (inOld ? counts.oldFound === 0 : append) continue;
     const where = `${inOld ? '' : 'NOT '}u.in_old AND ${target}.rowid = u.rid`;
     // Two updates, so a losing copy rewrites only `copies` (less undo, WAL and checkpoint work).
     writes.push(
@@ -262,8 +316,11 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
      FROM ${merge}`,
   );
   const [inserted, kept, replaced, moved] = (await conn.runAndReadAll(writes.join(';\n'))).getRows()[0].map(Number);
-  const existing = kept + replaced;
-  return { inserted, replaced, moved, existing, oldCandidates, oldFound };
+  counts.inserted += inserted;
+  counts.replaced = replaced;
+  counts.moved = moved;
+  counts.existing = kept + replaced;
+  return counts;
 }
 
 /**
@@ -275,6 +332,7 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, part
  * arrival that is every copy but the final winner, so these counts are order independent too.
  */
 export function qualityCountsSql(partition: number, merged: readonly EntitySpec[]): string {
+  // Only the merge tables this batch made: a TEMP table outlives its batch on the connection.
   const fromMerge = merged.map(
     (s) => `
       UNION ALL SELECT month, department_code, 'duplicates_dropped', '', 1 FROM ${mergeTableName(s)} WHERE NOT is_new AND NOT wins

@@ -297,18 +297,36 @@ describe('LiveStore recent and old rows', () => {
 });
 
 describe('LiveStore schema upgrade', () => {
+  // Versions 2 and 3 stored DuckDB's hash() as key_hash; version 4 computes it in JavaScript.
+  const asDuckDbHashes = `UPDATE milestones_p0 SET key_hash = hash(case_id, kind); UPDATE consultations_p0 SET key_hash = hash(department_code, record_id)`;
+
   it('upgrades a version 2 file (no recent tables): its rows count as old and still deduplicate', async () => {
     const { store, dir } = await openStore();
     await store.applyBatch(batch(0, 0, [event({ caseId: 'V2-1' })]));
-    // Make it look like version 2: every row in milestones_p0, no recent tables.
+    // Make it look like version 2: every row in milestones_p0, no recent tables, DuckDB's key hashes.
     await store.connection.run(`INSERT INTO milestones_p0 SELECT * FROM milestones_recent_p0; DROP VIEW milestones; DROP VIEW consultations;
-      DROP TABLE milestones_recent_p0; DROP TABLE consultations_recent_p0; UPDATE store_meta SET value = '2' WHERE key = 'schema_version'`);
+      DROP TABLE milestones_recent_p0; DROP TABLE consultations_recent_p0; ${asDuckDbHashes}; UPDATE store_meta SET value = '2' WHERE key = 'schema_version'`);
     store.close();
     stores.splice(stores.indexOf(store), 1);
     const { store: again } = await openStore(dir);
-    expect(await rows(again, `SELECT value FROM store_meta WHERE key = 'schema_version'`)).toEqual([['3']]);
+    expect(await rows(again, `SELECT value FROM store_meta WHERE key = 'schema_version'`)).toEqual([['4']]);
     expect(await again.applyBatch(batch(0, 1, [event({ caseId: 'V2-1' }), event({ caseId: 'V2-2' })]))).toMatchObject({ inserted: 1, duplicates: 1 });
     expect(await rows(again, `SELECT case_id, copies FROM milestones ORDER BY case_id`)).toEqual([['V2-1', 2], ['V2-2', 1]]);
+  });
+
+  it('upgrades a version 3 file: key hashes are recomputed, so its keys are still found', async () => {
+    const { store, dir } = await openStore();
+    const consulted = event({ caseId: 'Q-1', kind: 'CONSULTED', channel: 'PHONE' });
+    await store.applyBatch(batch(0, 0, [event({ caseId: 'V3-1' }), consulted]));
+    await store.connection.run(`${asDuckDbHashes}; UPDATE store_meta SET value = '3' WHERE key = 'schema_version'`);
+    store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const { store: again } = await openStore(dir);
+    expect(await rows(again, `SELECT value FROM store_meta WHERE key = 'schema_version'`)).toEqual([['4']]);
+    expect(await again.applyBatch(batch(0, 2, [event({ caseId: 'V3-1' }), consulted, event({ caseId: 'V3-2' })])))
+      .toMatchObject({ inserted: 1, duplicates: 2 });
+    expect(await rows(again, `SELECT case_id, copies FROM milestones ORDER BY case_id`)).toEqual([['V3-1', 2], ['V3-2', 1]]);
+    expect(await rows(again, `SELECT record_id, copies FROM consultations`)).toEqual([['Q-1', 2]]);
   });
 });
 

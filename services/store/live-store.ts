@@ -17,8 +17,8 @@ import { EVENT_KINDS } from '../contract/case-event.js';
 import type { BatchResult, PartitionBatch } from './batch.js';
 import { offsetBelow, planBatch } from './batch-plan.js';
 import { CLEAR_STAGING, STAGING_DDL, stageBatch } from './batch-staging.js';
-import { CONSULTATIONS, ENTITIES, mergeEntity, qualityCountsSql } from './dedupe-merge.js';
-import { checkKeyHash } from './key-hash-probe.js';
+import { ENTITIES, mergeEntity, qualityCountsSql } from './dedupe-merge.js';
+import { checkKeyHash, rehashKeys } from './key-hash-probe.js';
 import { exportMonth, type MonthExportTarget } from './month-export.js';
 import { collectGarbage } from './native-memory.js';
 import { buildOldKeyFilter, forEachKeyHash, KEY_HALVES, OldKeyFilter } from './old-key-filter.js';
@@ -148,7 +148,8 @@ export class LiveStore {
     let offsets: PartitionOffsets;
     try {
       if (memoryLimit !== exportMemoryLimit) await setMemoryLimit(conn, memoryLimit, logger);
-      await schema.create(conn);
+      // Versions 2 and 3 hashed keys with DuckDB's hash(); the old-key filters are built after this.
+      await schema.create(conn, (c) => rehashKeys(c, logger));
       await conn.run(STAGING_DDL);
       await checkKeyHash(conn, logger);
       offsets = await PartitionOffsets.load(conn);
@@ -242,6 +243,26 @@ export class LiveStore {
       state.filter = await buildOldKeyFilter(conn, old, 2 * this.recentRows);
     }
     this.logger.debug({ table, partition, rows: recentRows, filterKeys: state.filter?.count }, 'recent rows moved to old');
+  }
+
+  /**
+   * Puts the keys a batch appended to the partition's old table into its old-key filter, inside the
+   * batch's transaction (before COMMIT; a rollback leaves harmless extras). The fresh keys come from
+   * staging; a merged key that was new had been flagged by the filter already, so its bits are set.
+   * Without a filter, or past its capacity, it is built again, larger, from the old table.
+   */
+  private async rememberAppendedKeys(
+    conn: DuckDBConnection, table: PartitionedTable, partition: number, state: EntityState, fresh: readonly number[], inserted: number,
+  ): Promise<void> {
+    if (inserted === 0) return;
+    const filter = state.filter;
+    if (filter && filter.count + inserted <= filter.capacity) {
+      for (let i = 0; i < fresh.length; i += 2) filter.add(fresh[i], fresh[i + 1]);
+      return;
+    }
+    // At least 65,536 keys (96 KiB): a small partition does not rebuild it at every doubling.
+    state.filter = await buildOldKeyFilter(conn, partitionTable(table, partition), Math.max(65_536, 2 * inserted));
+    this.logger.debug({ table, partition, filterKeys: state.filter.count, capacity: state.filter.capacity }, 'old-key filter rebuilt');
   }
 
   /** A connection for read queries in this process (tests, benches). Do not write with it. */
@@ -358,20 +379,44 @@ export class LiveStore {
     // Statements are sent together where no result is read between them: each call is a round trip
     // through libuv's thread pool.
     await conn.run(`BEGIN TRANSACTION; ${CLEAR_STAGING}`);
-    result.late = await stageBatch(conn, events, deadLetters);
-    const consultations = events.reduce((n, e) => n + (e.event.kind === 'CONSULTED' ? 1 : 0), 0);
+    // Append mode per entity: its recent table is empty and stays so (recentRows 0). Then staging asks
+    // the old-key filter in JavaScript and the keys it has certainly not seen are appended without a merge.
+    const states = { milestones: this.entityState('milestones', partition), consultations: this.entityState('consultations', partition) };
+    const appends = (state: EntityState) => this.recentRows === 0 && state.recentRows === 0;
+    const certainlyNew = (state: EntityState) => {
+      if (!appends(state)) return null;
+      const filter = state.filter;
+      return filter ? (hi: number, lo: number) => !filter.mayContain(hi, lo) : () => true;
+    };
+    const staged = await stageBatch(conn, events, deadLetters, {
+      milestones: certainlyNew(states.milestones),
+      consultations: certainlyNew(states.consultations),
+    });
+    result.late = staged.late;
     const merged = [];
     const recentAfter = new Map<EntityState, number>();
     for (const spec of ENTITIES) {
+      const keys = staged[spec.table];
       // Skip an entity with nothing staged: its merge would still scan the partition's table.
-      if ((spec === CONSULTATIONS ? consultations : events.length - consultations) === 0) continue;
-      const state = this.entityState(spec.table, partition);
+      if (keys.keys === 0) continue;
+      const state = states[spec.table];
       const filter = state.filter;
-      const c = await mergeEntity(conn, spec, partition, filter ? (hi, lo) => filter.mayContain(hi, lo) : null);
+      const append = appends(state);
+      const c = await mergeEntity(conn, spec, {
+        partition,
+        mayBeOld: filter ? (hi, lo) => filter.mayContain(hi, lo) : null,
+        append,
+        keys: keys.keys,
+        fresh: keys.fresh.length / 2,
+      });
       result.inserted += c.inserted;
       result.replaced += c.replaced;
       result.moved += c.moved;
-      merged.push(spec);
+      if (c.merged) merged.push(spec);
+      if (append) {
+        await this.rememberAppendedKeys(conn, spec.table, partition, state, keys.fresh, c.inserted);
+        continue;
+      }
       let recentRows = state.recentRows + c.inserted;
       if (recentRows > this.recentRows) {
         await this.moveRecentToOld(conn, spec.table, partition, state, recentRows);

@@ -14,9 +14,12 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 
 export const STORE_SQL_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'store.sql');
 const PARTITION_MARKER = '-- @partition-tables';
-export const SCHEMA_VERSION = '3';
-/** Version 2 had no recent tables; it is upgraded in place by creating them (all rows count as old). */
-const UPGRADABLE_VERSIONS = new Set(['2']);
+export const SCHEMA_VERSION = '4';
+/**
+ * Upgraded in place: version 2 had no recent tables (created; all its rows count as old); versions 2
+ * and 3 had DuckDB's hash() as key_hash (recomputed by the `upgrade` callback of `create`).
+ */
+const UPGRADABLE_VERSIONS = new Set(['2', '3']);
 
 /** Row-level tables that exist once per partition; each has a union view of the same name. */
 export const PARTITIONED_TABLES = ['milestones', 'consultations'] as const;
@@ -64,8 +67,11 @@ export class StoreSchema {
   private readonly sql = readStoreSql();
   private partitions = new Set<number>();
 
-  /** Shared tables, the empty templates and the views; idempotent. */
-  async create(conn: DuckDBConnection): Promise<void> {
+  /**
+   * Shared tables, the empty templates and the views; idempotent. On an older upgradable file,
+   * `upgrade` runs in the transaction that sets the new version.
+   */
+  async create(conn: DuckDBConnection, upgrade: (conn: DuckDBConnection, from: string) => Promise<void>): Promise<void> {
     await conn.run(this.sql.shared);
     await conn.run(this.sql.perPartition.replaceAll('{p}', '_template'));
     await conn.run(
@@ -81,7 +87,11 @@ export class StoreSchema {
     this.partitions = new Set(await listPartitions(conn));
     // Idempotent; on a version 2 file this creates the recent tables.
     for (const p of this.partitions) await conn.run(this.recentSql(p));
-    if (version !== SCHEMA_VERSION) await conn.run(`UPDATE store_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version'`);
+    if (version !== SCHEMA_VERSION) {
+      await conn.run('BEGIN TRANSACTION');
+      await upgrade(conn, String(version));
+      await conn.run(`UPDATE store_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version'; COMMIT`);
+    }
     await this.createViews(conn);
   }
 
