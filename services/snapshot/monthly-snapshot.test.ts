@@ -199,7 +199,6 @@ describe('snapshotMonth on a tenth of August 2025 (seeded, known truth)', () => 
       expect(rows[0]).toEqual({ lo: MONTH, hi: MONTH, r: TENTH_OF_AUGUST.fullOnlineReceived });
       const cols = await memoryRows(`SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('${file('milestones.parquet')}'))`);
       expect(cols.map((c) => c.column_name)).not.toContain('key_hash');
-      expect(cols.map((c) => c.column_name)).not.toContain('rank_key'); // the store's internal sort key
       expect(cols.map((c) => c.column_name)).toContain('event_at');
     });
   });

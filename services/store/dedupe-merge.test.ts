@@ -1,10 +1,10 @@
 import { DuckDBInstance, LIST, listValue, VARCHAR, BIGINT } from '@duckdb/node-api';
 import type { CaseEvent } from '../contract/case-event.js';
-import { compareText, CONSULTATIONS, MILESTONES, rankKeyOf } from './dedupe-merge.js';
+import { compareText, CONSULTATIONS, MILESTONES, rankLess } from './dedupe-merge.js';
 import { rng } from './testing/synthetic-events.js';
 
 // The batch's own winner is picked in JavaScript (compareRank), the winner against the stored row in
-// SQL (rank_key): the two must be one order, or the result would depend on how batches are cut.
+// SQL (rankLess): the two must be one order, or the result would depend on how batches are cut.
 const PIECES = ['a', 'b', 'A', ' ', '-', '~', '\u007f', 'é', '部', '门', '\ue000', '\uffee', '😀', '𠀀', 'z', '0', '\u00a0', '\u3000'];
 
 function text(random: () => number, max: number): string {
@@ -32,14 +32,14 @@ function events(seed: number, count: number): CaseEvent[] {
   }));
 }
 
-describe('compareRank orders as the SQL rank_key', () => {
+describe('compareRank orders as the SQL rankLess', () => {
   it('compareText is DuckDB VARCHAR order (code points, a prefix first)', async () => {
     const random = rng(11);
     const strings = Array.from({ length: 2000 }, () => text(random, 4));
     const instance = await DuckDBInstance.create(':memory:');
     const conn = await instance.connect();
     const sorted = (
-      await conn.runAndReadAll(`SELECT s FROM (SELECT unnest($l) AS s) ORDER BY create_sort_key(s, 'ASC NULLS FIRST'), s`, { l: listValue(strings) }, { l: LIST(VARCHAR) })
+      await conn.runAndReadAll(`SELECT s FROM (SELECT unnest($l) AS s) ORDER BY s`, { l: listValue(strings) }, { l: LIST(VARCHAR) })
     ).getRows().map((r) => r[0] as string);
     conn.closeSync();
     instance.closeSync();
@@ -79,18 +79,29 @@ describe('compareRank orders as the SQL rank_key', () => {
         source_record_id: LIST(VARCHAR),
       },
     );
-    // Rank keys in SQL order; equal keys (a full tie) compare equal in JavaScript too.
-    const keys = (
-      await conn.runAndReadAll(`SELECT i, coalesce(k = lag(k) OVER (ORDER BY k, i), false) AS same FROM (SELECT i, ${rankKeyOf(spec)} AS k FROM t) ORDER BY k, i`)
+    // Every neighbour in compareRank's order and random pairs: rankLess(a, b) must be compareRank(a, b) < 0.
+    const random = rng(spec === MILESTONES ? 7 : 8);
+    const byRank = rows.map((_, i) => i).sort((a, b) => spec.compareRank(rows[a], rows[b]));
+    const pairs: [number, number][] = [];
+    for (let j = 1; j < byRank.length; j++) pairs.push([byRank[j - 1], byRank[j]], [byRank[j], byRank[j - 1]]);
+    for (let j = 0; j < 3000; j++) pairs.push([Math.floor(random() * rows.length), Math.floor(random() * rows.length)]);
+    const less = (
+      await conn.runAndReadAll(
+        `SELECT p.a, p.b, ${rankLess(spec, 'x', 'y')} FROM (SELECT unnest($a) AS a, unnest($b) AS b) p
+         JOIN t x ON x.i = p.a JOIN t y ON y.i = p.b`,
+        { a: listValue(pairs.map((q) => q[0])), b: listValue(pairs.map((q) => q[1])) },
+        { a: LIST(BIGINT), b: LIST(BIGINT) },
+      )
     ).getRows();
     conn.closeSync();
     instance.closeSync();
-    const order = keys.map((r) => Number(r[0]));
-    for (let j = 1; j < order.length; j++) {
-      const a = rows[order[j - 1]];
-      const b = rows[order[j]];
-      if (keys[j][1] === true) expect(spec.compareRank(a, b)).toBe(0);
-      else expect(spec.compareRank(a, b)).toBeLessThan(0);
+    expect(less).toHaveLength(pairs.length);
+    let ties = 0;
+    for (const [a, b, sqlLess] of less) {
+      const js = spec.compareRank(rows[Number(a)], rows[Number(b)]);
+      if (js === 0 && a !== b) ties++;
+      expect([Number(a), Number(b), sqlLess]).toEqual([Number(a), Number(b), js < 0]);
     }
+    expect(ties).toBeGreaterThan(0); // full ties (same time and id and attributes) are exercised too
   });
 });

@@ -4,8 +4,8 @@
  *   1. per key, the batch's own winner: the smallest rank (event_time, event_id, then the remaining
  *      attributes so that even two copies with the same time and id resolve the same way), picked in
  *      JavaScript while staging (`compareRank`, services/store/batch-staging.ts) and staged with its
- *      copies in the batch and its key_hash (services/store/key-hash.ts); in SQL the rank becomes one
- *      BLOB sort key `rank_key`, so the stored side of the comparison is one column;
+ *      copies in the batch and its key_hash (services/store/key-hash.ts); in SQL the rank is a row
+ *      comparison of the rank columns (`rankLess`), made only for the few keys that are merged;
  *   2. append mode (the default): the winners whose key the partition's old-key filter has certainly
  *      not seen (staged `fresh`) are appended to the old table by one INSERT, no join; only the
  *      others (the filter's "maybe": the real duplicates and a few false positives) go on to step 3;
@@ -41,7 +41,7 @@ interface EntitySpec {
   identity: [string, string];
   /** Target column -> expression over stage_events (copies is added by the merge). */
   columns: Record<string, string>;
-  /** The total order; smallest wins. Over target column names, NULLs coalesced. Same order as compareRank. */
+  /** The total order; smallest wins. Over target column names, NULLs coalesced. Same order as compareRank (rankLess in SQL). */
   rank: string[];
   /** Attributes whose change restates a figure. */
   restating: string[];
@@ -151,9 +151,14 @@ export const ENTITIES = [MILESTONES, CONSULTATIONS] as const;
 const qualify = (alias: string, expr: string): string =>
   expr.replace(/\b(event_time|event_id|channel|delivery_method|department_code|department_name|item_code|source_system|source_record_id|month)\b/g, `${alias}.$1`);
 
-/** The rank as one BLOB that compares like the tuple (DuckDB's create_sort_key). */
-export const rankKeyOf = (spec: EntitySpec, alias?: string): string =>
-  `create_sort_key(${spec.rank.map((e) => `${alias ? qualify(alias, e) : e}, 'ASC NULLS FIRST'`).join(', ')})`;
+/**
+ * SQL: true when row `a` ranks before row `b` (aliases over target column names). DuckDB compares
+ * ROW values field by field, VARCHARs by their UTF-8 bytes, as compareRank does. Not stored: the
+ * rank is compared only for the keys that are merged, a few per batch, so storing a sort key with
+ * every row (it was ~100 bytes, written to the WAL and at every checkpoint) cost more than it saved.
+ */
+export const rankLess = (spec: EntitySpec, a: string, b: string): string =>
+  `ROW(${spec.rank.map((e) => qualify(a, e)).join(', ')}) < ROW(${spec.rank.map((e) => qualify(b, e)).join(', ')})`;
 
 export function mergeTableName(spec: EntitySpec): string {
   return `merge_${spec.table}`;
@@ -201,17 +206,15 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
   const merge = mergeTableName(spec);
   const cols = Object.keys(spec.columns);
   const stageProjection = Object.entries(spec.columns).map(([col, expr]) => `${expr} AS ${col}`).join(', ');
-  const allCols = [...cols, 'rank_key'];
   const [id1, id2] = spec.identity;
   const changed = spec.restating.map((c) => `s.${c} IS DISTINCT FROM m.${c}`).join(' OR ');
+  const wins = rankLess(spec, 's', 'm');
   const sameKey = `m.key_hash = s.key_hash AND m.${id1} = s.${id1} AND m.${id2} = s.${id2}`;
-  const staged = (where: string) => `
-    SELECT *, ${rankKeyOf(spec)} AS rank_key
-    FROM (SELECT seq, n, ${stageProjection} FROM stage_events WHERE ${spec.stageFilter} AND ${where})`;
+  const staged = (where: string) => `SELECT seq, n, ${stageProjection} FROM stage_events WHERE ${spec.stageFilter} AND ${where}`;
   const counts: MergeCounts = { inserted: 0, replaced: 0, moved: 0, existing: 0, oldCandidates: 0, oldFound: 0, merged: false };
   const writes: string[] = [];
   if (append && input.fresh > 0) {
-    writes.push(`INSERT INTO ${old} (partition, ${allCols.join(', ')}, copies) SELECT ${partition}, ${allCols.join(', ')}, n FROM (${staged('fresh')})`);
+    writes.push(`INSERT INTO ${old} (partition, ${cols.join(', ')}, copies) SELECT ${partition}, ${cols.join(', ')}, n FROM (${staged('fresh')})`);
     counts.inserted = input.fresh;
   }
   const toMerge = append ? input.keys - input.fresh : input.keys;
@@ -233,8 +236,8 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
        WITH s AS (${staged('true')})
        SELECT s.*, m.rowid AS rid, false AS in_old, m.month AS old_month, m.department_code AS old_department_code,
               m.rowid IS NULL AS is_new,
-              m.rowid IS NOT NULL AND s.rank_key < m.rank_key AS wins,
-              m.rowid IS NOT NULL AND s.rank_key < m.rank_key AND (${changed}) AS changed
+              m.rowid IS NOT NULL AND ${wins} AS wins,
+              m.rowid IS NOT NULL AND ${wins} AND (${changed}) AS changed
        FROM s LEFT JOIN ${recent} m ON ${sameKey}`;
   // In append mode every merged key is a candidate (the filter flagged it while staging); otherwise
   // the new keys' hashes are read back and asked. Without an old table nothing is read between the
@@ -280,7 +283,7 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
                is_new = false, wins = o.wins, changed = o.changed
         FROM (
           SELECT s.seq, m.rid, m.month AS old_month, m.department_code AS old_department_code,
-                 s.rank_key < m.rank_key AS wins, s.rank_key < m.rank_key AND (${changed}) AS changed
+                 ${wins} AS wins, ${wins} AND (${changed}) AS changed
           FROM old_rows m JOIN ${merge} s ON ${sameKey}
         ) o
         WHERE ${merge}.seq = o.seq`)
@@ -289,10 +292,10 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
   // The writes go in one call with the statement that counts them (its result is the call's): each
   // call is a round trip through libuv's thread pool. On an empty selection the joins skip the scan.
   writes.push(
-    `INSERT INTO ${append ? old : recent} (partition, ${allCols.join(', ')}, copies)
-     SELECT ${partition}, ${allCols.join(', ')}, n FROM ${merge} WHERE is_new`,
+    `INSERT INTO ${append ? old : recent} (partition, ${cols.join(', ')}, copies)
+     SELECT ${partition}, ${cols.join(', ')}, n FROM ${merge} WHERE is_new`,
   );
-  const replaceable = allCols.filter((c) => c !== 'key_hash' && c !== id1 && c !== id2);
+  const replaceable = cols.filter((c) => c !== 'key_hash' && c !== id1 && c !== id2);
   for (const [target, inOld] of [[recent, false], [old, true]] as const) {
     if (inOld ? counts.oldFound === 0 : append) continue;
     const where = `${inOld ? '' : 'NOT '}u.in_old AND ${target}.rowid = u.rid`;

@@ -18,13 +18,13 @@ import type { BatchResult, PartitionBatch } from './batch.js';
 import { offsetBelow, planBatch } from './batch-plan.js';
 import { CLEAR_STAGING, STAGING_DDL, stageBatch } from './batch-staging.js';
 import { ENTITIES, mergeEntity, qualityCountsSql } from './dedupe-merge.js';
-import { checkKeyHash, rehashKeys } from './key-hash-probe.js';
 import { exportMonth, type MonthExportTarget } from './month-export.js';
 import { collectGarbage } from './native-memory.js';
 import { buildOldKeyFilter, forEachKeyHash, KEY_HALVES, OldKeyFilter } from './old-key-filter.js';
 import { nextOffsetSql, PartitionOffsets } from './partition-offsets.js';
 import { isTransient, storeError } from './store-errors.js';
 import { departmentsLastEvent, hasData, operatorCounts, type OperatorCounts } from './store-reads.js';
+import { upgradeStore } from './schema-upgrade.js';
 import { listPartitions, partitionTable, recentTable, StoreSchema, type PartitionedTable } from './store-schema.js';
 import { WriterPool } from './writer-pool.js';
 
@@ -148,10 +148,9 @@ export class LiveStore {
     let offsets: PartitionOffsets;
     try {
       if (memoryLimit !== exportMemoryLimit) await setMemoryLimit(conn, memoryLimit, logger);
-      // Versions 2 and 3 hashed keys with DuckDB's hash(); the old-key filters are built after this.
-      await schema.create(conn, (c) => rehashKeys(c, logger));
+      // Before the old-key filters are built from the stored key hashes (loadEntityState).
+      await schema.create(conn, (c, from) => upgradeStore(c, from, logger));
       await conn.run(STAGING_DDL);
-      await checkKeyHash(conn, logger);
       offsets = await PartitionOffsets.load(conn);
     } catch (cause) {
       conn.closeSync();

@@ -61,7 +61,7 @@ export function deadLettersSql(m: string): string {
 }
 
 /** The store's internal columns, left out of every export. */
-const INTERNAL_COLUMNS = 'key_hash, rank_key';
+const INTERNAL_COLUMNS = 'key_hash';
 
 /**
  * Writes the month's tables (see EXPORTED_TABLES). COPY TO streams; the row tables are unsorted

@@ -86,12 +86,11 @@ CREATE TABLE IF NOT EXISTS milestones{p} (
   item_code VARCHAR,
   source_system VARCHAR NOT NULL,
   source_record_id VARCHAR NOT NULL,
-  copies INTEGER NOT NULL,
-  rank_key BLOB NOT NULL
+  copies INTEGER NOT NULL
 );
 COMMENT ON TABLE milestones{p} IS 'Deduplicated case milestones: one row per (case_id, kind), the winning copy (earliest event_time, then smallest event_id). 去重后的办件环节:每个(办件编号, 环节)一行,取事件时间最早、其次事件编号最小的副本。';
 COMMENT ON COLUMN milestones{p}.partition IS 'Kafka partition the case lives in (the key is the case id). 办件所在 Kafka 分区。';
-COMMENT ON COLUMN milestones{p}.key_hash IS 'DuckDB hash(case_id, kind): speeds up the dedupe join only; identity is (case_id, kind). 仅用于加速去重连接的哈希,身份仍为(case_id, kind)。';
+COMMENT ON COLUMN milestones{p}.key_hash IS '64-bit hash of (kind, case_id), computed by casepipe (services/store/key-hash.ts): speeds up the dedupe lookups only; identity is (case_id, kind). 仅用于加速去重查找的哈希,身份仍为(case_id, kind)。';
 COMMENT ON COLUMN milestones{p}.case_id IS '办件编号 / 申办流水号.';
 COMMENT ON COLUMN milestones{p}.kind IS 'RECEIVED 受理 | COMPLETED 办结 | DELIVERED 出件.';
 COMMENT ON COLUMN milestones{p}.month IS 'CST month (YYYY-MM) of event_time. 事件时间所在北京时间自然月。';
@@ -105,7 +104,6 @@ COMMENT ON COLUMN milestones{p}.item_code IS '事项实施编码, when known.';
 COMMENT ON COLUMN milestones{p}.source_system IS 'System that reported the winning copy. 上报胜出副本的系统。';
 COMMENT ON COLUMN milestones{p}.source_record_id IS 'Record id in that system. 该系统中的记录编号。';
 COMMENT ON COLUMN milestones{p}.copies IS 'Copies seen, the winner included. 已见副本数(含胜出副本)。';
-COMMENT ON COLUMN milestones{p}.rank_key IS 'DuckDB create_sort_key of the rank (event_time, event_id, then the other attributes): the smallest wins; one column so the dedupe join reads little. 排序键:最小者胜出。';
 
 CREATE TABLE IF NOT EXISTS consultations{p} (
   partition INTEGER NOT NULL,
@@ -119,14 +117,12 @@ CREATE TABLE IF NOT EXISTS consultations{p} (
   department_name VARCHAR NOT NULL,
   source_system VARCHAR NOT NULL,
   source_record_id VARCHAR NOT NULL,
-  copies INTEGER NOT NULL,
-  rank_key BLOB NOT NULL
+  copies INTEGER NOT NULL
 );
 COMMENT ON TABLE consultations{p} IS 'Deduplicated consultations: one row per (department_code, record_id), the winning copy. 去重后的咨询:每个(部门, 咨询记录编号)一行。';
-COMMENT ON COLUMN consultations{p}.key_hash IS 'DuckDB hash(department_code, record_id): speeds up the dedupe join only. 仅用于加速去重连接的哈希。';
+COMMENT ON COLUMN consultations{p}.key_hash IS '64-bit hash of (department_code, record_id), computed by casepipe (services/store/key-hash.ts): speeds up the dedupe lookups only. 仅用于加速去重查找的哈希。';
 COMMENT ON COLUMN consultations{p}.record_id IS 'Consultation record id (the CaseEvent caseId of a CONSULTED event). 咨询记录编号。';
 COMMENT ON COLUMN consultations{p}.month IS 'CST month (YYYY-MM) of event_time. 事件时间所在北京时间自然月。';
 COMMENT ON COLUMN consultations{p}.event_time IS 'Epoch milliseconds (UTC instant). UTC 毫秒时间戳。';
 COMMENT ON COLUMN consultations{p}.channel IS 'PHONE 电话咨询 | ONSITE 现场咨询 | OTHER.';
 COMMENT ON COLUMN consultations{p}.copies IS 'Copies seen, the winner included. 已见副本数(含胜出副本)。';
-COMMENT ON COLUMN consultations{p}.rank_key IS 'DuckDB create_sort_key of the rank (event_time, event_id, then the other attributes): the smallest wins. 排序键:最小者胜出。';

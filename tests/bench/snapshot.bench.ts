@@ -14,7 +14,6 @@ import { ALL_DEPARTMENTS } from '../../services/demo/departments.js';
 import { createLogger } from '../../services/platform/logger.js';
 import { snapshotMonth } from '../../services/snapshot/monthly-snapshot.js';
 import type { PartitionBatch } from '../../services/store/batch.js';
-import { CONSULTATIONS, MILESTONES, rankKeyOf } from '../../services/store/dedupe-merge.js';
 import { LiveStore } from '../../services/store/live-store.js';
 import type { BenchResult } from './bench-result.js';
 
@@ -71,7 +70,8 @@ async function fillMilestones(conn: DuckDBConnection, cases: number): Promise<vo
         FROM cases, (VALUES ('RECEIVED', 0), ('COMPLETED', 1), ('DELIVERED', 2)) k(kind, n)
         WHERE k.kind <> 'DELIVERED' OR c % 5 < 2
       )
-      SELECT *, ${rankKeyOf(MILESTONES)} AS rank_key FROM (
+      -- key_hash: a stand-in (DuckDB's hash(), not services/store/key-hash.ts): this store is only read.
+      SELECT * FROM (
         SELECT ${p} AS partition, hash(case_id, kind) AS key_hash, case_id, kind,
           strftime(make_timestamp(t * 1000) + INTERVAL 8 HOUR, '%Y-%m') AS month, t AS event_time,
           case_id || '-' || kind[1] || '0' AS event_id,
@@ -91,7 +91,7 @@ async function fillConsultations(conn: DuckDBConnection, n: number): Promise<voi
   for (let p = 0; p < PARTITIONS; p++) {
     await conn.run(`
       INSERT INTO consultations_p${p} BY NAME
-      SELECT *, ${rankKeyOf(CONSULTATIONS)} AS rank_key FROM (
+      SELECT * FROM (
         SELECT ${p} AS partition, hash('ZXFW', record_id) AS key_hash, 'ZXFW' AS department_code, record_id,
           strftime(make_timestamp(t * 1000) + INTERVAL 8 HOUR, '%Y-%m') AS month, t AS event_time,
           'ZXFW-' || record_id || '-Q0' AS event_id, CASE WHEN c % 5 = 0 THEN 'PHONE' ELSE 'ONSITE' END AS channel,
