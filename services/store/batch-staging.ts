@@ -1,17 +1,12 @@
 /**
- * Puts a batch into the TEMP staging tables with a DuckDB appender (data chunks of up to 2048 rows),
- * so the merge is set-based SQL instead of a statement per event.
+ * Puts a batch into the TEMP staging tables, so the merge is set-based SQL instead of a statement per
+ * event: the batch's winners as one packed row that DuckDB unpacks (below), the quality counters with
+ * a DuckDB appender.
  */
 import {
   BIGINT,
-  BOOLEAN,
-  DOUBLE,
   DuckDBDataChunk,
   type DuckDBAppender,
-  INTEGER,
-  LIST,
-  listValue,
-  UINTEGER,
   VARCHAR,
   type DuckDBConnection,
   type DuckDBType,
@@ -25,27 +20,58 @@ import type { PartitionedTable } from './store-schema.js';
 
 const CHUNK_ROWS = 2048;
 
-// stage_raw: the batch's own winner of each key (seq numbers them), its key_hash as two halves, whether
-// it is certainly new to the partition (`fresh`), and its copies in the batch, n.
+/**
+ * stage_raw's columns as they travel: one row of stage_packed per batch, each column of the batch
+ * joined into one string (texts by U+0001, which no staged text can hold: validate.ts refuses control
+ * characters; numbers by commas) and split again by DuckDB (UNPACK). Appended value by value, each
+ * value cost a native call and a vector write on the JavaScript thread, the thread the worker runs
+ * out of first; a join is one native call per column, and the splitting runs on DuckDB's thread
+ * (hot-path bench at 1M events: 83.7k against 75.9-81.1k records/s, docs/hot-path-bench.md).
+ * Low-cardinality texts (kind, department, item code, channel, method, source system, month) travel
+ * as 1-based indexes into the batch's dictionary, itself one packed column: fewer bytes to join,
+ * split and store (a 实施编码 is ~55 bytes and one serves many cases).
+ */
+const PACKED = [
+  'kind', 'case_id', 'department_code', 'department_name', 'item_code', 'channel', 'delivery_method', 'event_time',
+  'event_id', 'source_system', 'source_record_id', 'month', 'n', 'key_hi', 'key_lo', 'fresh', 'dictionary',
+] as const;
+const TEXT_COLUMNS = new Set<string>(['case_id', 'event_id', 'source_record_id', 'dictionary']);
+const PACKED_TYPES: DuckDBType[] = PACKED.map(() => VARCHAR);
+// Into the tables CLEAR_STAGING made empty, the dictionary first: the call's result is the last
+// statement's, the rows inserted into stage_raw.
+const UNPACK = `
+  INSERT INTO stage_dictionary SELECT string_split(dictionary, chr(1)) FROM stage_packed;
+  INSERT INTO stage_raw
+  SELECT (seq - 1)::INTEGER AS seq, kind::INTEGER AS kind, case_id, department_code::INTEGER AS department_code,
+         department_name::INTEGER AS department_name, nullif(item_code, '')::INTEGER AS item_code, channel::INTEGER AS channel,
+         nullif(delivery_method, '')::INTEGER AS delivery_method, event_time::BIGINT AS event_time, event_id,
+         source_system::INTEGER AS source_system, source_record_id, month::INTEGER AS month, n::INTEGER AS n,
+         (key_hi::UBIGINT << 32) | key_lo::UBIGINT AS key_hash, fresh = '1' AS fresh
+  FROM (
+    SELECT unnest(range(1, len(s_kind) + 1)) AS seq, ${PACKED.filter((c) => c !== 'dictionary').map((c) => `unnest(s_${c}) AS ${c}`).join(', ')}
+    FROM (SELECT ${PACKED.filter((c) => c !== 'dictionary').map((c) => `string_split(${c}, ${TEXT_COLUMNS.has(c) ? 'chr(1)' : `','`}) AS s_${c}`).join(', ')} FROM stage_packed));`;
+
+// stage_raw: the batch's own winner of each key (seq numbers them), its key_hash, whether it is
+// certainly new to the partition (`fresh`), and its copies in the batch, n (made by UNPACK).
 // stage_counts: events read, late events and the batch's own dropped copies per (month, department),
 // and the dead letters per (ingestion month, department or '', reason).
 const STAGING_TABLES = `
   CREATE OR REPLACE TEMP TABLE stage_raw (
     seq INTEGER, kind INTEGER, case_id VARCHAR, department_code INTEGER, department_name INTEGER,
-    item_code INTEGER, channel INTEGER, delivery_method INTEGER, event_time DOUBLE, event_id VARCHAR,
-    source_system INTEGER, source_record_id VARCHAR, month INTEGER, n INTEGER,
-    key_hi UINTEGER, key_lo UINTEGER, fresh BOOLEAN);
+    item_code INTEGER, channel INTEGER, delivery_method INTEGER, event_time BIGINT, event_id VARCHAR,
+    source_system INTEGER, source_record_id VARCHAR, month INTEGER, n INTEGER, key_hash UBIGINT, fresh BOOLEAN);
   CREATE OR REPLACE TEMP TABLE stage_dictionary (d VARCHAR[]);
+  CREATE OR REPLACE TEMP TABLE stage_packed (${PACKED.map((c) => `${c} VARCHAR`).join(', ')});
   CREATE OR REPLACE TEMP TABLE stage_counts (
     month VARCHAR, department_code VARCHAR, metric VARCHAR, reason VARCHAR, n BIGINT);`;
 
 export const STAGING_DDL = `${STAGING_TABLES}
-  -- A view, not a table: decoding is cheap, copying the strings into another table is not.
+  -- A view, not a table: looking up the dictionary is cheap, copying its strings into every row is not.
   CREATE OR REPLACE TEMP VIEW stage_events AS
   SELECT seq, d[kind] AS kind, case_id, d[department_code] AS department_code,
          d[department_name] AS department_name, d[item_code] AS item_code, d[channel] AS channel,
-         d[delivery_method] AS delivery_method, event_time::BIGINT AS event_time, event_id, d[source_system] AS source_system,
-         source_record_id, d[month] AS month, n, (key_hi::UBIGINT << 32) | key_lo AS key_hash, fresh
+         d[delivery_method] AS delivery_method, event_time, event_id, d[source_system] AS source_system,
+         source_record_id, d[month] AS month, n, key_hash, fresh
   FROM stage_raw, stage_dictionary;`;
 
 /**
@@ -58,18 +84,7 @@ export const STAGING_DDL = `${STAGING_TABLES}
  */
 export const CLEAR_STAGING = STAGING_TABLES;
 
-// Each VARCHAR value costs the appender one call into native code and a copy of its bytes, an INTEGER
-// none; so the low-cardinality columns (item codes too: a 实施编码 is ~55 bytes and one serves many
-// cases) travel as indexes into a per-batch dictionary, decoded by the view. The event time travels as
-// a DOUBLE (a JavaScript number, exact for every millisecond until the year 287,396) and is cast back
-// by the view: a BIGINT column would take one heap-allocated BigInt per event (the key hash travels as
-// two UINTEGER halves for the same reason).
-const RAW_TYPES: DuckDBType[] = [
-  INTEGER, INTEGER, VARCHAR, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, DOUBLE, VARCHAR, INTEGER, VARCHAR, INTEGER, INTEGER,
-  UINTEGER, UINTEGER, BOOLEAN,
-];
 const COUNT_TYPES: DuckDBType[] = [VARCHAR, VARCHAR, VARCHAR, VARCHAR, BIGINT];
-const DICTIONARY_TYPES: DuckDBType[] = [LIST(VARCHAR)];
 
 /** Assigns 1-based indexes (DuckDB lists are 1-based) to the distinct strings of a batch. */
 class Dictionary {
@@ -260,7 +275,7 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
   }
 
   const m = winners.length;
-  const cols: DuckDBValue[][] = RAW_TYPES.map(() => new Array<DuckDBValue>(m));
+  const cols: (string | number | null)[][] = PACKED.map(() => new Array<string | number | null>(m));
   const dict = new Dictionary();
   for (let s = 0; s < m; s++) {
     const i = winners[s];
@@ -271,26 +286,28 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     const fresh = isNew !== null && isNew(keyHashHi, keyHashLo);
     entity.keys++;
     if (fresh) entity.fresh.push(keyHashHi, keyHashLo);
-    cols[0][s] = s;
-    cols[1][s] = dict.code(e.kind);
-    cols[2][s] = e.caseId;
-    cols[3][s] = dict.code(e.departmentCode);
-    cols[4][s] = dict.code(e.departmentName);
-    cols[5][s] = e.itemCode === null ? null : dict.code(e.itemCode);
-    cols[6][s] = dict.code(e.channel);
-    cols[7][s] = e.deliveryMethod === null ? null : dict.code(e.deliveryMethod);
-    cols[8][s] = e.eventTime;
-    cols[9][s] = e.eventId;
-    cols[10][s] = dict.code(e.sourceSystem);
-    cols[11][s] = e.sourceRecordId;
-    cols[12][s] = dict.code(months[i]);
-    cols[13][s] = copies[s];
-    cols[14][s] = keyHashHi;
-    cols[15][s] = keyHashLo;
-    cols[16][s] = fresh;
+    cols[0][s] = dict.code(e.kind);
+    cols[1][s] = e.caseId;
+    cols[2][s] = dict.code(e.departmentCode);
+    cols[3][s] = dict.code(e.departmentName);
+    cols[4][s] = e.itemCode === null ? null : dict.code(e.itemCode); // join writes null as ''
+    cols[5][s] = dict.code(e.channel);
+    cols[6][s] = e.deliveryMethod === null ? null : dict.code(e.deliveryMethod);
+    cols[7][s] = e.eventTime;
+    cols[8][s] = e.eventId;
+    cols[9][s] = dict.code(e.sourceSystem);
+    cols[10][s] = e.sourceRecordId;
+    cols[11][s] = dict.code(months[i]);
+    cols[12][s] = copies[s];
+    cols[13][s] = keyHashHi;
+    cols[14][s] = keyHashLo;
+    cols[15][s] = fresh ? 1 : 0;
   }
-  await appendColumns(conn, 'stage_raw', RAW_TYPES, cols);
-  // Appended, not INSERTed: a statement with a parameter is prepared and bound for every batch.
-  await appendColumns(conn, 'stage_dictionary', DICTIONARY_TYPES, [[listValue(dict.values)]]);
+  cols[16] = dict.values;
+  // Numbers are joined as JavaScript writes them: integers below 2^53 (event times, hash halves) in full.
+  await appendColumns(conn, 'stage_packed', PACKED_TYPES, PACKED.map((c, k) => [cols[k].join(TEXT_COLUMNS.has(c) ? '\u0001' : ',')]));
+  // A text holding U+0001 would shift its column: the unpacked rows would not be the winners.
+  const unpacked = Number((await conn.run(UNPACK)).rowsChanged);
+  if (unpacked !== m) throw new Error(`staging unpacked ${unpacked} rows for ${m} winners: a staged text holds U+0001`);
   return staged;
 }

@@ -404,6 +404,15 @@ describe('LiveStore offsets (exactly-once effects)', () => {
     expect(await store.storedOffsets('case-events')).toEqual(new Map());
   });
 
+  it('refuses a batch whose text holds the staging separator U+0001 (validation refuses it first) without writing anything', async () => {
+    const { store } = await openStore();
+    const err = await failure(store.applyBatch(batch(0, 0, [event({ caseId: 'OK' }), event({ caseId: 'A\u0001B' })])));
+    expect(isCasepipeError(err, 'STORE_FAILED')).toBe(true);
+    expect(err.message).toMatch(/unpacked 3 rows for 2 winners: a staged text holds U\+0001/);
+    expect(await rows(store, `SELECT count(*)::INTEGER FROM milestones`)).toEqual([[0]]);
+    expect(await store.storedOffsets('case-events')).toEqual(new Map());
+  });
+
   it('raises its memory limit while a month is exported and puts it back after', async () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-store-'));
     dirs.push(d);
