@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { creditCodeConcern, findCreditCodes, findPersonalData, forEachPersonalData, isCreditCode, maskPersonalData } from './personal-data.js';
+import {
+  creditCodeConcern,
+  findCreditCodes,
+  findPersonalData,
+  findPersonalDataFullScan,
+  forEachPersonalData,
+  isCreditCode,
+  maskPersonalData,
+} from './personal-data.js';
 
 /** Full-width digits, X and dash, as an IME writes them. */
 const fullWidth = (s: string): string =>
@@ -83,6 +91,36 @@ describe('findPersonalData: what is not personal data', () => {
     ['nothing', ''],
   ])('passes %s', (_what, text) => {
     expect(findPersonalData(text)).toBeNull();
+  });
+});
+
+describe('findPersonalData: the one-pass shortcut', () => {
+  it('answers as the full scan on random texts of digit runs, separators, X and letters', () => {
+    // Whole numbers that match, and pieces that make runs of every length around the matching ones.
+    const pieces = ['13812345678', '11010519491231002', 'X', '440524188001010014', '110105491231002', '86', '0086', '+',
+      '1', '38', '1234', '5678', '0', '99', '12345', '１３８', '５', ' ', '-', '－', '\u3000', '\u00a0', '  ', ' - ', 'a', 'SC', '号', ':', '/'];
+    let seed = 42;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let found = 0;
+    let shortcut = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let text = '';
+      for (let k = 1 + Math.floor(random() * 8); k > 0; k--) text += pieces[Math.floor(random() * pieces.length)];
+      const full = findPersonalDataFullScan(text);
+      expect([text, findPersonalData(text)]).toEqual([text, full]);
+      if (full) found++;
+      if (!/[\s\-－\u3000\u00a0]/.test(text) && text.replace(/[^0-9０-９]/g, '').length >= 11) shortcut++;
+    }
+    // Both sides are exercised: texts that match, and texts the shortcut answers alone.
+    expect(found).toBeGreaterThan(1000);
+    expect(shortcut).toBeGreaterThan(1000);
+  });
+
+  it('takes the shortcut on the ids the worker scans most and still finds a number inside them', () => {
+    expect(findPersonalData('SC202508010000001234')).toBeNull();
+    expect(findPersonalData('SC20250801000000123-R0')).toBeNull();
+    expect(findPersonalData('SC2025080113812345678')).toBeNull(); // 21 digits in one run: not a number
+    expect(findPersonalData('SC20250801/13812345678')).toBe('mobile-number');
   });
 });
 

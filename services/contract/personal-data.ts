@@ -11,8 +11,9 @@
  * or shorter digit run is not personal data: item codes (实施编码) and case numbers have long runs, and
  * an 18-digit run is an ID only when its province, birth date and check character all fit.
  *
- * The worker runs this on every text field of every event: a string with fewer than 11 digits costs
- * one pass over its characters, and nothing is allocated unless a match is reported.
+ * The worker runs this on every text field of every event: a string that cannot hold a match (fewer
+ * than 11 digits, or no separator and no digit run of a length that matches) costs one pass over its
+ * characters, and nothing is allocated unless a match is reported.
  */
 
 export type PersonalDataKind = 'id-number' | 'mobile-number';
@@ -91,7 +92,46 @@ export function maskPersonalData(text: string): string {
   return chars.join('');
 }
 
+/** The scan without the shortcut of `couldHold` (tests compare the two). */
+export function findPersonalDataFullScan(text: string): PersonalDataKind | null {
+  return fullScan(text, undefined);
+}
+
 function scan(text: string, onMatch: MatchHandler | undefined): PersonalDataKind | null {
+  return couldHold(text) ? fullScan(text, onMatch) : null;
+}
+
+/** Digit-run lengths a single unjoined group can match with: mobile (+86, +0086), ID (17 and an X, 18). */
+const MATCHING_RUN = new Uint8Array(19);
+for (const n of [11, 13, 15, 17, 18]) MATCHING_RUN[n] = 1;
+
+/**
+ * One pass that says whether the full scan can find anything: at least MIN_DIGITS digits, and a
+ * separator (groups can join into one written number) or a digit run of a length a single group
+ * matches with. Case ids, event ids and record ids are mostly one long run of 19+ digits or several
+ * short ones with letters between, and take only this pass (the worker scans every text of every event).
+ */
+function couldHold(text: string): boolean {
+  const length = text.length;
+  let count = 0;
+  let run = 0;
+  let possible = false;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (digitOf(c) >= 0) {
+      count++;
+      run++;
+      continue;
+    }
+    if (run > 0 && run < 19 && MATCHING_RUN[run] === 1) possible = true;
+    run = 0;
+    if (separatorOf(c) !== 0) possible = true;
+  }
+  if (run > 0 && run < 19 && MATCHING_RUN[run] === 1) possible = true;
+  return possible && count >= MIN_DIGITS;
+}
+
+function fullScan(text: string, onMatch: MatchHandler | undefined): PersonalDataKind | null {
   const length = text.length;
   let count = 0;
   for (let i = 0; i < length && count < MIN_DIGITS; i++) if (digitOf(text.charCodeAt(i)) >= 0) count++;
