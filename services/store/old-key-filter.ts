@@ -6,11 +6,13 @@
  *
  * Derived state, never persisted: rebuilt at open from the old tables' key_hash column. Every key
  * in old must be in the filter (a missing one would let a duplicate through as a new key), so keys
- * are added before the transaction that moves them to old commits; extra keys (a move that rolled
- * back) only cost a lookup.
+ * are added before the transaction that appends (or moves) them to old commits; extra keys (a
+ * transaction that rolled back) only cost a lookup. Staging asks it in JavaScript before any SQL
+ * (append mode, docs/live-store.md): a certain "not present" lets a key be appended without a merge.
  *
- * A key_hash (UBIGINT) is passed as its two 32-bit halves; DuckDB's hash() is well mixed, so the k
- * bit positions come from double hashing of the halves (Kirsch-Mitzenmacher).
+ * A key_hash (UBIGINT) is passed as its two 32-bit halves; it is well mixed (services/store/key-hash.ts:
+ * fmix-finalised MurmurHash3 lanes), so the k bit positions come from double hashing of the halves
+ * (Kirsch-Mitzenmacher).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 

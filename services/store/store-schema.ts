@@ -27,8 +27,9 @@ export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
 
 /**
  * The partition's "old" table: the large one, looked up only for keys the old-key filter flags
- * (services/store/old-key-filter.ts). New keys go to the small recent table, which the merge joins
- * in full, and move here in bulk when it grows past the store's `recentRows`.
+ * (services/store/old-key-filter.ts). New keys are appended here (append mode, the default
+ * `recentRows` 0); with `recentRows` above 0 they go to the small recent table, which the merge joins
+ * in full, and move here in bulk when it grows past it.
  */
 export function partitionTable(table: PartitionedTable, partition: number): string {
   if (!Number.isInteger(partition) || partition < 0) throw new RangeError(`bad partition ${partition}`);
