@@ -84,8 +84,8 @@ const schema = z.object({
   CASEPIPE_ADMIN_TOKEN: z.string().regex(ADMIN_TOKEN, ADMIN_TOKEN_RULE).optional(),
   CASEPIPE_ADMIN_TOKEN_FILE: z.string().min(1).optional(),
   CASEPIPE_STORE_MEMORY_LIMIT: memorySize('512MB'),
-  /** The live store's DuckDB memory_limit while the worker applies batches (CASEPIPE_STORE_MEMORY_LIMIT while it exports a month). 128MB: batches append and look up a few keys; at 10M events 128MB read 1% fewer records/s than 256MB at 129 MiB less peak RSS (docs/hot-path-bench.md). */
-  CASEPIPE_APPLY_MEMORY_LIMIT: memorySize('128MB'),
+  /** The live store's DuckDB memory_limit while the worker applies batches (CASEPIPE_STORE_MEMORY_LIMIT while it exports a month). 256MB: at 10M events 128MB gave 129 MiB less peak RSS for 1% fewer records/s, but ran out of memory at ~41M events (docs/hot-path-bench.md). */
+  CASEPIPE_APPLY_MEMORY_LIMIT: memorySize('256MB'),
   CASEPIPE_LAG_THRESHOLD: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(1000),
   /** No broker answering for longer than this makes /readyz answer 503. */
   CASEPIPE_BROKER_UNREACHABLE_MS: wholeNumber(1000, 3600000).default(30000),

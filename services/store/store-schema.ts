@@ -98,8 +98,8 @@ export class StoreSchema {
 
   private recentSql(partition: number): string {
     return `${this.sql.perPartition.replaceAll('{p}', `_recent_p${partition}`)}
-      COMMENT ON TABLE ${recentTable('milestones', partition)} IS 'Recent rows of ${partitionTable('milestones', partition)}: new keys land here and move to ${partitionTable('milestones', partition)} in bulk; the milestones view unions both. 近期行:新键先写入此表,批量迁入旧表;视图合并两表。';
-      COMMENT ON TABLE ${recentTable('consultations', partition)} IS 'Recent rows of ${partitionTable('consultations', partition)}: new keys land here and move to ${partitionTable('consultations', partition)} in bulk; the consultations view unions both. 近期行:新键先写入此表,批量迁入旧表;视图合并两表。';`;
+      COMMENT ON TABLE ${recentTable('milestones', partition)} IS 'Recent rows of ${partitionTable('milestones', partition)}: empty by default (new keys are appended to ${partitionTable('milestones', partition)}); with recentRows above 0 new keys land here and move there in bulk; the milestones view unions both. 近期行:默认为空(新键直接写入旧表);recentRows 大于 0 时新键先写入此表,批量迁入旧表;视图合并两表。';
+      COMMENT ON TABLE ${recentTable('consultations', partition)} IS 'Recent rows of ${partitionTable('consultations', partition)}: empty by default (new keys are appended to ${partitionTable('consultations', partition)}); with recentRows above 0 new keys land here and move there in bulk; the consultations view unions both. 近期行:默认为空(新键直接写入旧表);recentRows 大于 0 时新键先写入此表,批量迁入旧表;视图合并两表。';`;
   }
 
   has(partition: number): boolean {
