@@ -206,7 +206,7 @@ describe('LiveStore recent and old rows', () => {
     const states: unknown[] = [];
     // recentRows 7: nearly every batch moves its partition's recent rows to old, so most
     // duplicates meet their key in old (found through the filter), including across moves; 0 (the
-    // default): every batch moves its new keys.
+    // default): append mode, new keys go straight to old.
     for (const [i, [minBatch, maxBatch, recentRows]] of [[5, 25, 7], [50, 400, 7], [4, 12, 1], [1200, 1200, 50], [20, 60, 0]].entries()) {
       const { store } = await openStore(undefined, recentRows);
       const order = i === 0 ? records : shuffled(records, 200 + i);
