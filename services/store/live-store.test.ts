@@ -436,6 +436,22 @@ describe('LiveStore offsets (exactly-once effects)', () => {
     expect(await rows(store, `SELECT count(*)::INTEGER FROM read_parquet('${path.join(d, 'milestones.parquet')}')`)).toEqual([[2]]);
   });
 
+  it('creates its file with 64 KiB blocks, and opens a file of 256 KiB blocks as it is', async () => {
+    const blockSize = async (store: LiveStore) => (await rows(store, `SELECT block_size::INTEGER FROM pragma_database_size()`))[0][0];
+    const { store: fresh } = await openStore();
+    expect(await blockSize(fresh)).toBe(65536);
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-store-'));
+    dirs.push(d);
+    const file = path.join(d, 'live.duckdb');
+    const older = await LiveStore.open({ path: file, blockSize: 262144, threads: 1 });
+    await older.applyBatch(batch(0, 0, [event({ caseId: 'BIG-1' })]));
+    older.close();
+    const again = await LiveStore.open({ path: file, threads: 1 });
+    stores.push(again);
+    expect(await blockSize(again)).toBe(262144);
+    expect(await again.applyBatch(batch(0, 1, [event({ caseId: 'BIG-1' }), event({ caseId: 'BIG-2' })]))).toMatchObject({ inserted: 1, duplicates: 1 });
+  });
+
   it('wraps a DuckDB failure as STORE_FAILED and leaves the store usable', async () => {
     const { store } = await openStore();
     expect(isCasepipeError(await failure(store.applyBatch({ ...batch(0, 0, [event({})]), nextOffset: 'nope' })))).toBe(true);

@@ -57,6 +57,15 @@ export interface LiveStoreOptions {
    * '256MB'; DuckDB's own 16MB checkpoints every ~150k events and costs a third of the apply time).
    */
   checkpointThreshold?: string;
+  /**
+   * Block size of a store file created now (bytes, a power of two from 16384 to 262144; DuckDB
+   * `default_block_size`); a file keeps the size it was created with. Default 65536, not DuckDB's
+   * 262144: until a checkpoint, every column of every table appended to holds at least one block in
+   * memory, and the store has 24 tables (12 partitions, milestones and consultations) of ~14
+   * columns: ~85 MB of mostly empty 256 KiB blocks against ~21 MB with 64 KiB (docs/live-store.md,
+   * "Memory").
+   */
+  blockSize?: number;
   logger?: Logger;
   /** Batches between full V8 collections that release DuckDB results' native memory (0: never). */
   collectGarbageEvery?: number;
@@ -130,6 +139,7 @@ export class LiveStore {
     const config: Record<string, string> = { memory_limit: exportMemoryLimit };
     config.threads = String(options.threads ?? 1);
     config.checkpoint_threshold = options.checkpointThreshold ?? '256MB';
+    config.default_block_size = String(options.blockSize ?? 65536);
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(options.path, config);
