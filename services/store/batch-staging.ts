@@ -15,7 +15,7 @@ import {
 import { CST_OFFSET_MS, monthOf } from '../contract/month.js';
 import type { BatchDeadLetter, BatchEvent } from './batch.js';
 import { CONSULTATIONS, MILESTONES } from './dedupe-merge.js';
-import { hashKey, keyHashHi, keyHashLo } from './key-hash.js';
+import { keyHashHi, keyHashLo } from './key-hash.js';
 import type { PartitionedTable } from './store-schema.js';
 
 const CHUNK_ROWS = 2048;
@@ -218,6 +218,20 @@ export async function stageBatch(
   return staged;
 }
 
+/**
+ * Slot table of the batch's keys: zeroed, a power of two at least twice the events; reused (grown)
+ * across batches. Shared by the writers' concurrent batches, so only the synchronous part of
+ * stageEvents (before its first await) may use it.
+ */
+let slotTable = new Int32Array(1024);
+function keySlots(events: number): Int32Array {
+  let size = slotTable.length;
+  while (size < events * 2) size *= 2;
+  if (size !== slotTable.length) slotTable = new Int32Array(size);
+  else slotTable.fill(0);
+  return slotTable;
+}
+
 async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[], counts: Counts, certainlyNew: CertainlyNew): Promise<StagedBatch> {
   const staged: StagedBatch = { late: 0, milestones: { keys: 0, fresh: [] }, consultations: { keys: 0, fresh: [] } };
   const n = events.length;
@@ -225,16 +239,25 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
   const eventMonth = monthCache();
   const recordMonth = monthCache();
   const months = new Array<string>(n);
-  /** Per (month, department): events read, late, dropped within the batch. */
-  const perDepartment = new Map<string, { month: string; department: string; read: number; late: number; dropped: number }>();
+  /** Per (month, department): events read, late, dropped within the batch (by month, then department: no key string per event). */
+  type Tally = { month: string; department: string; read: number; late: number; dropped: number };
+  const perMonth = new Map<string, Map<string, Tally>>();
+  const tallies: Tally[] = [];
   const tally = (month: string, department: string) => {
-    const key = `${month}\u0000${department}`;
-    let t = perDepartment.get(key);
-    if (!t) perDepartment.set(key, (t = { month, department, read: 0, late: 0, dropped: 0 }));
+    let byDepartment = perMonth.get(month);
+    if (!byDepartment) perMonth.set(month, (byDepartment = new Map()));
+    let t = byDepartment.get(department);
+    if (!t) {
+      byDepartment.set(department, (t = { month, department, read: 0, late: 0, dropped: 0 }));
+      tallies.push(t);
+    }
     return t;
   };
-  const slotOf = new Map<string, number>();
-  const keys: string[] = [];
+  const slots = keySlots(n);
+  const mask = slots.length - 1;
+  /** Per slot (one per key): its key_hash halves, the index of its batch winner, its copies. */
+  const hiOf: number[] = [];
+  const loOf: number[] = [];
   const winners: number[] = [];
   const copies: number[] = [];
   let late = 0;
@@ -249,11 +272,24 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
       t.late++;
     }
     const spec = e.kind === 'CONSULTED' ? CONSULTATIONS : MILESTONES;
-    const key = spec.identityKey(e);
-    const slot = slotOf.get(key);
-    if (slot === undefined) {
-      slotOf.set(key, winners.length);
-      keys.push(key);
+    spec.hashIdentity(e);
+    const hi = keyHashHi;
+    const lo = keyHashLo;
+    // Open addressing over the key_hash (linear probing); the identity decides on a hash match.
+    let at = lo & mask;
+    let slot = -1;
+    for (let taken = slots[at]; taken !== 0; taken = slots[at]) {
+      const s = taken - 1;
+      if (loOf[s] === lo && hiOf[s] === hi && spec.sameKey(events[winners[s]].event, e)) {
+        slot = s;
+        break;
+      }
+      at = (at + 1) & mask;
+    }
+    if (slot < 0) {
+      slots[at] = winners.length + 1;
+      hiOf.push(hi);
+      loOf.push(lo);
       winners.push(i);
       copies.push(1);
       continue;
@@ -268,7 +304,7 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     tally(months[loser], events[loser].event.departmentCode).dropped++;
   }
   staged.late = late;
-  for (const t of perDepartment.values()) {
+  for (const t of tallies) {
     counts.add(t.month, t.department, 'events_read', '', t.read);
     if (t.late > 0) counts.add(t.month, t.department, 'late_events', '', t.late);
     if (t.dropped > 0) counts.add(t.month, t.department, 'duplicates_dropped', '', t.dropped);
@@ -282,10 +318,11 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     const e = events[i].event;
     const entity = e.kind === 'CONSULTED' ? staged.consultations : staged.milestones;
     const isNew = certainlyNew[e.kind === 'CONSULTED' ? 'consultations' : 'milestones'];
-    hashKey(keys[s]);
-    const fresh = isNew !== null && isNew(keyHashHi, keyHashLo);
+    const hi = hiOf[s];
+    const lo = loOf[s];
+    const fresh = isNew !== null && isNew(hi, lo);
     entity.keys++;
-    if (fresh) entity.fresh.push(keyHashHi, keyHashLo);
+    if (fresh) entity.fresh.push(hi, lo);
     cols[0][s] = dict.code(e.kind);
     cols[1][s] = e.caseId;
     cols[2][s] = dict.code(e.departmentCode);
@@ -299,8 +336,8 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     cols[10][s] = e.sourceRecordId;
     cols[11][s] = dict.code(months[i]);
     cols[12][s] = copies[s];
-    cols[13][s] = keyHashHi;
-    cols[14][s] = keyHashLo;
+    cols[13][s] = hi;
+    cols[14][s] = lo;
     cols[15][s] = fresh ? 1 : 0;
   }
   cols[16] = dict.values;

@@ -22,17 +22,20 @@
  */
 import { INTEGER, LIST, listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { CaseEvent } from '../contract/case-event.js';
+import { hashKeyPair } from './key-hash.js';
 import { forEachKeyHash, KEY_HALVES } from './old-key-filter.js';
 import { partitionTable, recentTable, type PartitionedTable } from './store-schema.js';
 
 interface EntitySpec {
   table: PartitionedTable;
   /**
-   * The identity as one string, for the batch's own winner per key in JavaScript (staging) and the
-   * key_hash (services/store/key-hash.ts). No identity column can hold a control character
-   * (services/contract/validate.ts), so NUL separates.
+   * Sets keyHashHi / keyHashLo (services/store/key-hash.ts) to the key_hash of the event's identity:
+   * its two identity values joined by NUL (no identity column can hold a control character,
+   * services/contract/validate.ts), hashed without building the string.
    */
-  identityKey: (e: CaseEvent) => string;
+  hashIdentity: (e: CaseEvent) => void;
+  /** Whether two events of the batch have the same key (staging compares them on a key_hash match). */
+  sameKey: (a: CaseEvent, b: CaseEvent) => boolean;
   /** `rank` in JavaScript: the same total order (negative: a ranks first), for the batch's own winner. */
   compareRank: (a: CaseEvent, b: CaseEvent) => number;
   /** Which staged events belong to it. */
@@ -72,7 +75,8 @@ const compareTime = (a: number, b: number): number => (a < b ? -1 : a > b ? 1 : 
 
 export const MILESTONES: EntitySpec = {
   table: 'milestones',
-  identityKey: (e) => `${e.kind}\u0000${e.caseId}`,
+  hashIdentity: (e) => hashKeyPair(e.kind, e.caseId),
+  sameKey: (a, b) => a.caseId === b.caseId && a.kind === b.kind,
   compareRank: (a, b) =>
     compareTime(a.eventTime, b.eventTime) ||
     compareText(a.eventId, b.eventId) ||
@@ -118,7 +122,8 @@ export const MILESTONES: EntitySpec = {
 
 export const CONSULTATIONS: EntitySpec = {
   table: 'consultations',
-  identityKey: (e) => `${e.departmentCode}\u0000${e.caseId}`,
+  hashIdentity: (e) => hashKeyPair(e.departmentCode, e.caseId),
+  sameKey: (a, b) => a.caseId === b.caseId && a.departmentCode === b.departmentCode && b.kind === 'CONSULTED',
   compareRank: (a, b) =>
     compareTime(a.eventTime, b.eventTime) ||
     compareText(a.eventId, b.eventId) ||

@@ -13,7 +13,7 @@ import type { Logger } from '../platform/logger.js';
 import { hashKey, keyHashHi, keyHashLo } from './key-hash.js';
 import { listPartitions, partitionTable, recentTable } from './store-schema.js';
 
-/** The identity columns that key-hash.ts hashes (joined by NUL), per entity; see identityKey in dedupe-merge.ts. */
+/** The identity columns that key-hash.ts hashes (joined by NUL), per entity; see hashIdentity in dedupe-merge.ts. */
 const IDENTITY = { milestones: ['kind', 'case_id'], consultations: ['department_code', 'record_id'] } as const;
 
 export async function upgradeStore(conn: DuckDBConnection, from: string, logger: Logger): Promise<void> {
