@@ -16,6 +16,9 @@
  * HOTPATH_KEEP_WORK=1 keeps the work folder (each runner's log, the worker's store); HOTPATH_LOG_LEVEL
  * sets the worker's (default warn); HOTPATH_NODE_ARGS adds node options to the worker's (e.g. `--trace-gc`,
  * whose lines land in its log).
+ * HOTPATH_KEEP_TOPIC=1 keeps the topics and prints their prefix; HOTPATH_TOPIC_PREFIX=<that prefix> runs
+ * on them again instead of producing HOTPATH_EVENTS new ones (10M take ~3.5 minutes to produce), each
+ * runner in a group of its own.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -292,7 +295,10 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
   const logger = silentLogger();
   const base = loadConfig();
   const { brokers } = await chooseBroker(base, logger);
-  const prefix = `hot-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}.`;
+  const reuse = process.env.HOTPATH_TOPIC_PREFIX;
+  const prefix = reuse ?? `hot-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}.`;
+  // Group ids (and the peer's application id) of this run: new ones when the topics are reused.
+  const group = `${prefix}${reuse ? `r${randomBytes(2).toString('hex')}-` : ''}`;
   const topic = prefix + CASE_EVENTS;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-hotpath-'));
   const kafka = new kafkajs.Kafka({ clientId: 'casepipe-bench', brokers, logLevel: kafkajs.logLevel.NOTHING });
@@ -301,25 +307,27 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
   // Not waitForLeaders: on a broker started moments ago kafkajs 2.2.4's wait fails with "This server
   // does not host this topic-partition" although the topics are made; topicOffsets retries until the
   // leaders answer.
-  await admin.createTopics({
-    topics: [
-      { topic, numPartitions: PARTITIONS, replicationFactor: 1 },
-      { topic: prefix + CASE_EVENTS_DLQ, numPartitions: 1, replicationFactor: 1 },
-    ],
-  });
-  for (const t of [topic, prefix + CASE_EVENTS_DLQ]) await topicOffsets(admin, t);
-  const producer = kafka.producer();
-  await producer.connect();
-  let chunk: { key: string; value: Buffer }[] = [];
-  for (const m of hotpathEvents(n)) {
-    chunk.push(m);
-    if (chunk.length === 10_000) {
-      await producer.send({ topic, acks: 1, messages: chunk });
-      chunk = [];
+  if (!reuse) {
+    await admin.createTopics({
+      topics: [
+        { topic, numPartitions: PARTITIONS, replicationFactor: 1 },
+        { topic: prefix + CASE_EVENTS_DLQ, numPartitions: 1, replicationFactor: 1 },
+      ],
+    });
+    for (const t of [topic, prefix + CASE_EVENTS_DLQ]) await topicOffsets(admin, t);
+    const producer = kafka.producer();
+    await producer.connect();
+    let chunk: { key: string; value: Buffer }[] = [];
+    for (const m of hotpathEvents(n)) {
+      chunk.push(m);
+      if (chunk.length === 10_000) {
+        await producer.send({ topic, acks: 1, messages: chunk });
+        chunk = [];
+      }
     }
+    if (chunk.length) await producer.send({ topic, acks: 1, messages: chunk });
+    await producer.disconnect();
   }
-  if (chunk.length) await producer.send({ topic, acks: 1, messages: chunk });
-  await producer.disconnect();
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
   const total = [...ends.values()].reduce((s, o) => s + o, 0n);
   if (total !== BigInt(n)) throw new Error(`the topic holds ${total} records, expected ${n}`);
@@ -351,14 +359,14 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
         ...kafkaEnv,
         CASEPIPE_DATA_DIR: path.join(work, 'worker'),
         CASEPIPE_TOPIC_PREFIX: prefix,
-        CASEPIPE_GROUP_ID: `${prefix}worker`,
+        CASEPIPE_GROUP_ID: `${group}worker`,
         CASEPIPE_SCHEDULE: 'off',
         CASEPIPE_WORKER_PORT: String(port),
         LOG_LEVEL: process.env.HOTPATH_LOG_LEVEL ?? 'warn',
       };
       const profile = process.env.HOTPATH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.HOTPATH_CPU_PROF)}`] : [];
       profile.push(...(process.env.HOTPATH_NODE_ARGS ?? '').split(' ').filter(Boolean));
-      const m = await measure('the stream worker', node[0], [...node.slice(1), ...profile, 'services/cli/main.ts', 'worker'], env, async () => (await workerStoredAll(port, topic, ends)) || (await caughtUp(`${prefix}worker`)()), path.join(work, 'worker.log'));
+      const m = await measure('the stream worker', node[0], [...node.slice(1), ...profile, 'services/cli/main.ts', 'worker'], env, async () => (await workerStoredAll(port, topic, ends)) || (await caughtUp(`${group}worker`)()), path.join(work, 'worker.log'));
       results.worker = m;
       await stopChild(m.child, 'the stream worker');
       workerFigures = {};
@@ -380,13 +388,13 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
         'casepipe.peer.Peer',
         `bootstrap=${brokers.join(',')}`,
         `topic=${topic}`,
-        `app-id=${prefix}peer`,
+        `app-id=${group}peer`,
         `state-dir=${path.join(work, 'peer-state')}`,
         `schemas-dir=${path.join(ROOT, 'schemas')}`,
         `figures-out=${figuresOut}`,
         'threads=2',
       ];
-      const m = await measure('the Kafka Streams peer', 'java', args, {}, caughtUp(`${prefix}peer`), path.join(work, 'peer.log'));
+      const m = await measure('the Kafka Streams peer', 'java', args, {}, caughtUp(`${group}peer`), path.join(work, 'peer.log'));
       results.peer = m;
       await stopChild(m.child, 'the Kafka Streams peer');
       if (!fs.existsSync(figuresOut)) throw new Error(`the Kafka Streams peer wrote no figures; see ${path.join(work, 'peer.log')}:\n${tail(path.join(work, 'peer.log'))}`);
@@ -396,15 +404,15 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
 
     if (!skip.has('raw')) {
       console.error('[hotpath] raw kafkajs consumer ...');
-      const env = { ...kafkaEnv, BENCH_TOPIC: topic, BENCH_GROUP: `${prefix}raw` };
-      const m = await measure('the raw kafkajs consumer', node[0], [...node.slice(1), 'tests/bench/peers/raw-kafkajs.ts'], env, caughtUp(`${prefix}raw`), path.join(work, 'raw.log'));
+      const env = { ...kafkaEnv, BENCH_TOPIC: topic, BENCH_GROUP: `${group}raw` };
+      const m = await measure('the raw kafkajs consumer', node[0], [...node.slice(1), 'tests/bench/peers/raw-kafkajs.ts'], env, caughtUp(`${group}raw`), path.join(work, 'raw.log'));
       results.raw = m;
       await stopChild(m.child, 'the raw kafkajs consumer');
     }
 
     if (!skip.has('perf')) {
       console.error('[hotpath] Kafka consumer perf tool ...');
-      const args = ['-cp', PEER_CLASSPATH, 'org.apache.kafka.tools.ConsumerPerformance', '--bootstrap-server', brokers.join(','), '--topic', topic, '--messages', String(n), '--group', `${prefix}perf`, '--timeout', '120000'];
+      const args = ['-cp', PEER_CLASSPATH, 'org.apache.kafka.tools.ConsumerPerformance', '--bootstrap-server', brokers.join(','), '--topic', topic, '--messages', String(n), '--group', `${group}perf`, '--timeout', '120000'];
       const logFile = path.join(work, 'perf.log');
       const log = fs.openSync(logFile, 'w');
       const started = process.hrtime.bigint();
@@ -424,7 +432,10 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
   } finally {
     for (const child of running) child.kill('SIGKILL');
     // The bench's topics, those the worker declared and the peer's changelogs: all carry the prefix.
-    const ours = (await admin.listTopics().catch(() => [] as string[])).filter((t) => t.startsWith(prefix));
+    // Kept (HOTPATH_KEEP_TOPIC) or reused: only this run's peer changelogs go.
+    const keep = reuse || process.env.HOTPATH_KEEP_TOPIC;
+    const ours = (await admin.listTopics().catch(() => [] as string[])).filter((t) => t.startsWith(keep ? `${group}peer` : prefix));
+    if (keep) console.error(`[hotpath] topics kept: HOTPATH_TOPIC_PREFIX=${prefix} HOTPATH_EVENTS=${n} runs on them again`);
     await admin.deleteTopics({ topics: ours }).catch(() => undefined);
     await admin.disconnect();
   }
