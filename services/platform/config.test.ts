@@ -45,6 +45,7 @@ describe('loadConfig refuses what it cannot mean', () => {
     ['CASEPIPE_STORE_MEMORY_LIMIT', '0.0GB'],
     ['CASEPIPE_STORE_MEMORY_LIMIT', 'MB'],
     ['CASEPIPE_APPLY_MEMORY_LIMIT', '256'],
+    ['CASEPIPE_CHECKPOINT_THRESHOLD', '0MB'],
     ['KAFKA_BROKERS', ''],
     ['CASEPIPE_DATA_DIR', ''],
     ['CASEPIPE_SCHEDULE', ''],
@@ -54,8 +55,8 @@ describe('loadConfig refuses what it cannot mean', () => {
   });
 
   it('takes plain decimal numbers and sizes above zero', () => {
-    const c = loadConfig({ CASEPIPE_WORKER_PORT: '0', CASEPIPE_LAG_THRESHOLD: '0', CASEPIPE_STORE_MEMORY_LIMIT: '1.5GB', CASEPIPE_APPLY_MEMORY_LIMIT: '128MB' });
-    expect([c.workerPort, c.lagThreshold, c.storeMemoryLimit, c.applyMemoryLimit]).toEqual([0, 0, '1.5GB', '128MB']);
+    const c = loadConfig({ CASEPIPE_WORKER_PORT: '0', CASEPIPE_LAG_THRESHOLD: '0', CASEPIPE_STORE_MEMORY_LIMIT: '1.5GB', CASEPIPE_APPLY_MEMORY_LIMIT: '128MB', CASEPIPE_CHECKPOINT_THRESHOLD: '64MiB' });
+    expect([c.workerPort, c.lagThreshold, c.storeMemoryLimit, c.applyMemoryLimit, c.checkpointThreshold]).toEqual([0, 0, '1.5GB', '128MB', '64MiB']);
   });
 
   it('says an empty value should be unset', () => {

@@ -86,6 +86,8 @@ const schema = z.object({
   CASEPIPE_STORE_MEMORY_LIMIT: memorySize('512MB'),
   /** The live store's DuckDB memory_limit while the worker applies batches (CASEPIPE_STORE_MEMORY_LIMIT while it exports a month). 256MB: at 10M events 128MB gave 129 MiB less peak RSS for 1% fewer records/s, but ran out of memory at ~41M events (docs/hot-path-bench.md). */
   CASEPIPE_APPLY_MEMORY_LIMIT: memorySize('256MB'),
+  /** WAL size past which the live store checkpoints (after the batch that crossed it): the rows not yet checkpointed stay in DuckDB's pool (spilling past it), so this bounds them; smaller checkpoints more often, which costs CPU (docs/live-store.md, "Memory"). */
+  CASEPIPE_CHECKPOINT_THRESHOLD: memorySize('256MB'),
   CASEPIPE_LAG_THRESHOLD: wholeNumber(0, Number.MAX_SAFE_INTEGER).default(1000),
   /** No broker answering for longer than this makes /readyz answer 503. */
   CASEPIPE_BROKER_UNREACHABLE_MS: wholeNumber(1000, 3600000).default(30000),
@@ -141,6 +143,8 @@ export interface Config {
   storeMemoryLimit: string;
   /** The live store's memory limit while batches are applied (storeMemoryLimit during a month export). */
   applyMemoryLimit: string;
+  /** WAL size past which the live store checkpoints. */
+  checkpointThreshold: string;
   lagThreshold: number;
   brokerUnreachableMs: number;
   expectedGroupMembers: number;
@@ -209,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     storeMemoryLimit: c.CASEPIPE_STORE_MEMORY_LIMIT,
     applyMemoryLimit: c.CASEPIPE_APPLY_MEMORY_LIMIT,
+    checkpointThreshold: c.CASEPIPE_CHECKPOINT_THRESHOLD,
     lagThreshold: c.CASEPIPE_LAG_THRESHOLD,
     brokerUnreachableMs: c.CASEPIPE_BROKER_UNREACHABLE_MS,
     expectedGroupMembers: c.CASEPIPE_EXPECTED_GROUP_MEMBERS,

@@ -452,6 +452,26 @@ describe('LiveStore offsets (exactly-once effects)', () => {
     expect(await again.applyBatch(batch(0, 1, [event({ caseId: 'BIG-1' }), event({ caseId: 'BIG-2' })]))).toMatchObject({ inserted: 1, duplicates: 1 });
   });
 
+  it('checkpoints once the WAL passes checkpointThreshold, also while batches of other partitions are applied', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-store-'));
+    dirs.push(d);
+    const file = path.join(d, 'live.duckdb');
+    const walBytes = () => fs.statSync(`${file}.wal`, { throwIfNoEntry: false })?.size ?? 0;
+    const lazy = await LiveStore.open({ path: file, threads: 1, writers: 2 });
+    await Promise.all([0, 1].map((p) => lazy.applyBatch(batch(p, 0, [event({ caseId: `L-${p}` })]))));
+    expect(walBytes()).toBeGreaterThan(1000); // the default threshold is far away
+    lazy.close();
+    fs.rmSync(file);
+    const store = await LiveStore.open({ path: file, threads: 1, writers: 2, checkpointThreshold: '1KB' });
+    stores.push(store);
+    const events = (p: number) => Array.from({ length: 50 }, (_, i) => event({ caseId: `C-${p}-${i % 40}` }));
+    for (let round = 0; round < 3; round++) {
+      await Promise.all([0, 1, 2].map((p) => store.applyBatch(batch(p, round * 50, events(p).slice(0)))));
+      expect(walBytes()).toBeLessThan(1000);
+    }
+    expect(await rows(store, `SELECT count(*)::INTEGER, sum(copies)::INTEGER FROM milestones`)).toEqual([[120, 450]]);
+  });
+
   it('wraps a DuckDB failure as STORE_FAILED and leaves the store usable', async () => {
     const { store } = await openStore();
     expect(isCasepipeError(await failure(store.applyBatch({ ...batch(0, 0, [event({})]), nextOffset: 'nope' })))).toBe(true);

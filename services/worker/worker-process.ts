@@ -85,7 +85,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
   await checkBrokerCredentials(config, opts.brokers, logger);
   const file = liveStorePath(config);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const store = await LiveStore.open({ path: file, memoryLimit: config.applyMemoryLimit, exportMemoryLimit: config.storeMemoryLimit, logger });
+  const store = await LiveStore.open({ path: file, memoryLimit: config.applyMemoryLimit, exportMemoryLimit: config.storeMemoryLimit, checkpointThreshold: config.checkpointThreshold, logger });
   const metrics = createWorkerMetrics();
   const operatorMetrics = createOperatorMetrics(metrics.registry);
   // Scale-out: the group generation comes from kafkajs' debug log (services/scale/group-generation.ts).
