@@ -84,7 +84,7 @@ const schema = z.object({
   CASEPIPE_ADMIN_TOKEN: z.string().regex(ADMIN_TOKEN, ADMIN_TOKEN_RULE).optional(),
   CASEPIPE_ADMIN_TOKEN_FILE: z.string().min(1).optional(),
   CASEPIPE_STORE_MEMORY_LIMIT: memorySize('512MB'),
-  /** The live store's DuckDB memory_limit while the worker applies batches (CASEPIPE_STORE_MEMORY_LIMIT while it exports a month). 256MB: at 10M events 128MB gave 129 MiB less peak RSS for 1% fewer records/s, but ran out of memory at ~41M events (docs/hot-path-bench.md). */
+  /** The live store's DuckDB memory_limit while the worker applies batches (CASEPIPE_STORE_MEMORY_LIMIT while it exports a month). 256MB: at 10M events 160MB (with a 96MB checkpoint threshold) gave 64 MiB less peak RSS for ~7% fewer records/s (docs/hot-path-bench.md, "Smaller blocks"). */
   CASEPIPE_APPLY_MEMORY_LIMIT: memorySize('256MB'),
   /** WAL size past which the live store checkpoints (after the batch that crossed it): the rows not yet checkpointed stay in DuckDB's pool (spilling past it), so this bounds them; smaller checkpoints more often, which costs CPU (docs/live-store.md, "Memory"). */
   CASEPIPE_CHECKPOINT_THRESHOLD: memorySize('256MB'),
