@@ -594,7 +594,7 @@ async function setMemoryLimit(conn: DuckDBConnection, size: string, logger: Logg
 }
 
 /** A size as DuckDB reads it ('256MB': KB, MB, GB are powers of 1000, KiB, MiB, GiB of 1024), in bytes. */
-export function sizeInBytes(size: string): number | undefined {
+function sizeInBytes(size: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(size.trim());
   if (!m) return undefined;
   const unit = m[2].toLowerCase();
