@@ -470,6 +470,10 @@ describe('LiveStore offsets (exactly-once effects)', () => {
       expect(walBytes()).toBeLessThan(1000);
     }
     expect(await rows(store, `SELECT count(*)::INTEGER, sum(copies)::INTEGER FROM milestones`)).toEqual([[120, 450]]);
+    const stats = store.checkpointStats();
+    expect(stats.done).toBeGreaterThanOrEqual(3); // at least one a round
+    expect(stats.failed).toBe(0);
+    expect(stats.lastSeconds).toBeGreaterThan(0);
   });
 
   it('wraps a DuckDB failure as STORE_FAILED and leaves the store usable', async () => {

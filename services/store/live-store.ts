@@ -92,6 +92,13 @@ export interface LiveStoreOptions {
   recentRows?: number;
 }
 
+/** Checkpoints after batches since the store was opened: made, failed, and how long the last one held the writers. */
+export interface CheckpointStats {
+  done: number;
+  failed: number;
+  lastSeconds: number;
+}
+
 /** Per partition and entity: the old-key filter (null while old is empty) and the recent row count. */
 interface EntityState {
   filter: OldKeyFilter | null;
@@ -123,6 +130,7 @@ export class LiveStore {
   private walFile = '';
   private checkpointBytes = Infinity;
   private checkpointing: Promise<void> | undefined;
+  private readonly checkpoints: CheckpointStats = { done: 0, failed: 0, lastSeconds: 0 };
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -358,8 +366,15 @@ export class LiveStore {
     if (wal < this.checkpointBytes || this.closed) return;
     const started = performance.now();
     this.checkpointing = this.checkpoint()
-      .then(() => this.logger.debug({ walBytes: wal, ms: Math.round(performance.now() - started) }, 'live store checkpointed'))
-      .catch((err: unknown) => this.logger.warn({ err, walBytes: wal }, 'live store checkpoint failed; trying again after the next batch'))
+      .then(() => {
+        this.checkpoints.done++;
+        this.checkpoints.lastSeconds = (performance.now() - started) / 1000;
+        this.logger.debug({ walBytes: wal, seconds: this.checkpoints.lastSeconds }, 'live store checkpointed');
+      })
+      .catch((err: unknown) => {
+        this.checkpoints.failed++;
+        this.logger.warn({ err, walBytes: wal }, 'live store checkpoint failed; trying again after the next batch');
+      })
       .finally(() => {
         this.checkpointing = undefined;
       });
@@ -534,6 +549,11 @@ export class LiveStore {
   private async exportSettings(conn: DuckDBConnection, threads: number, memoryLimit: string): Promise<void> {
     if (this.exportThreads !== this.threads) await conn.run(`SET threads = ${threads}`);
     if (this.exportMemoryLimit !== this.memoryLimit) await setMemoryLimit(conn, memoryLimit, this.logger);
+  }
+
+  /** The checkpoints `checkpointIfDue` made since the store was opened, for the operator metrics. */
+  checkpointStats(): CheckpointStats {
+    return { ...this.checkpoints };
   }
 
   /** Writes the WAL into the database file (also done after a batch once the WAL is past checkpointThreshold). */

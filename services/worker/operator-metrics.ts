@@ -17,6 +17,10 @@ export const OPERATOR_METRIC = {
   notReadyReason: 'casepipe_worker_not_ready_reason',
   storeFileBytes: 'casepipe_store_file_bytes',
   storeRows: 'casepipe_store_rows',
+  storeWalBytes: 'casepipe_store_wal_bytes',
+  storeCheckpoints: 'casepipe_store_checkpoints_total',
+  storeCheckpointFailures: 'casepipe_store_checkpoint_failures_total',
+  storeLastCheckpointDuration: 'casepipe_store_last_checkpoint_duration_seconds',
   deadLettersStored: 'casepipe_dead_letters_stored',
   departmentLastEvent: 'casepipe_department_last_event_timestamp_seconds',
   departmentCadence: 'casepipe_department_cadence_seconds',
@@ -46,6 +50,10 @@ export interface OperatorMetrics {
   notReadyReason: Gauge<'reason'>;
   storeFileBytes: Gauge;
   storeRows: Gauge<'table'>;
+  storeWalBytes: Gauge;
+  storeCheckpoints: Counter;
+  storeCheckpointFailures: Counter;
+  storeLastCheckpointDuration: Gauge;
   deadLettersStored: Gauge<'reason'>;
   departmentLastEvent: Gauge<'department'>;
   departmentCadence: Gauge<'department'>;
@@ -75,6 +83,10 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     notReadyReason: gauge(M.notReadyReason, '1 for each reason the worker is not ready', ['reason']),
     storeFileBytes: gauge(M.storeFileBytes, 'Size of the live store file and its WAL'),
     storeRows: gauge(M.storeRows, 'Rows in the live store', ['table']),
+    storeWalBytes: gauge(M.storeWalBytes, "Size of the live store's WAL: the rows not yet checkpointed (checkpointed past CASEPIPE_CHECKPOINT_THRESHOLD)"),
+    storeCheckpoints: new Counter({ name: M.storeCheckpoints, help: 'Checkpoints of the live store after a batch took the WAL past the threshold', registers }),
+    storeCheckpointFailures: new Counter({ name: M.storeCheckpointFailures, help: 'Checkpoints of the live store that failed (tried again after the next batch)', registers }),
+    storeLastCheckpointDuration: gauge(M.storeLastCheckpointDuration, 'How long the last checkpoint held every writer (batches wait for it)'),
     deadLettersStored: gauge(M.deadLettersStored, 'Dead letters recorded in the live store since it was built, by reason', ['reason']),
     departmentLastEvent: gauge(M.departmentLastEvent, 'When the latest record of the department reached Kafka (seeded from the latest stored event time)', ['department']),
     departmentCadence: gauge(M.departmentCadence, "The department's declared cadence (pipelines/departments/<code>.yaml)", ['department']),

@@ -46,6 +46,7 @@ export interface OperatorStatusDeps {
   store: {
     operatorCounts(): Promise<{ milestones: number; consultations: number; deadLetters: { reason: string; count: number }[] }>;
     hasData(month: string): Promise<boolean>;
+    checkpointStats(): { done: number; failed: number; lastSeconds: number };
   };
   assigned: () => number[];
   metrics: OperatorMetrics;
@@ -57,6 +58,8 @@ const HOUR_MS = 3600_000;
 export class OperatorStatus {
   private timer: NodeJS.Timeout | undefined;
   private processed = 0;
+  /** The store's checkpoint counts at the last refresh (the counters take the difference). */
+  private checkpointsSeen = { done: 0, failed: 0 };
   private lastTick: { atMs: number; processed: number } | undefined;
   private readonly history: HistorySample[] = [];
   private capacity = 360;
@@ -116,6 +119,12 @@ export class OperatorStatus {
       m.storeRows.set({ table: 'milestones' }, this.counts.milestones);
       m.storeRows.set({ table: 'consultations' }, this.counts.consultations);
       m.storeFileBytes.set(this.storeFileBytes());
+      m.storeWalBytes.set(fileSize(`${this.deps.storeFile}.wal`));
+      const checkpoints = this.deps.store.checkpointStats();
+      m.storeCheckpoints.inc(checkpoints.done - this.checkpointsSeen.done);
+      m.storeCheckpointFailures.inc(checkpoints.failed - this.checkpointsSeen.failed);
+      if (checkpoints.done > 0) m.storeLastCheckpointDuration.set(checkpoints.lastSeconds);
+      this.checkpointsSeen = checkpoints;
       for (const d of this.counts.deadLetters) m.deadLettersStored.set({ reason: d.reason }, d.count);
       await this.deps.snapshots.refreshDue(new Date(now), (month) => this.deps.store.hasData(month));
     } catch (err) {
@@ -153,14 +162,11 @@ export class OperatorStatus {
   }
 
   private storeFileBytes(): number {
-    let bytes = 0;
-    for (const f of [this.deps.storeFile, `${this.deps.storeFile}.wal`]) {
-      try {
-        bytes += fs.statSync(f).size;
-      } catch {
-        // no WAL right after a checkpoint
-      }
-    }
-    return bytes;
+    return fileSize(this.deps.storeFile) + fileSize(`${this.deps.storeFile}.wal`);
   }
+}
+
+/** A file's size; 0 when it is missing (no WAL right after a checkpoint). */
+function fileSize(file: string): number {
+  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
 }
