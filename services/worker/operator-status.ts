@@ -12,6 +12,7 @@ import type { LagReading, PartitionLagWatcher } from './partition-lag.js';
 import type { NotReadyReason, Readiness } from './readiness.js';
 import { snapshotHistory, type SnapshotHealth, type SnapshotRun, type SnapshotVersionInfo } from './snapshot-health.js';
 import type { PartitionBatch } from '../store/batch.js';
+import type { CheckpointStats } from '../store/live-store.js';
 
 export interface HistorySample {
   at: string;
@@ -46,7 +47,7 @@ export interface OperatorStatusDeps {
   store: {
     operatorCounts(): Promise<{ milestones: number; consultations: number; deadLetters: { reason: string; count: number }[] }>;
     hasData(month: string): Promise<boolean>;
-    checkpointStats(): { done: number; failed: number; lastSeconds: number };
+    checkpointStats(): CheckpointStats;
   };
   assigned: () => number[];
   metrics: OperatorMetrics;
