@@ -1,7 +1,7 @@
 /**
  * The alert rules fire when they should and stay quiet when they should: `promtool test rules` runs
  * infra/prometheus/alerts.test.yml (a stalled worker, growing lag, dead letters, a department that
- * stopped sending, missed / failed / provisional snapshots, a worker not ready, an unexpected member).
+ * stopped sending, missed / failed / provisional snapshots, a worker not ready, an unexpected member, failing store checkpoints).
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
