@@ -31,7 +31,7 @@ command -v docker-compose >/dev/null 2>&1 || apt_missing+=(docker-compose)
 command -v pdftoppm >/dev/null 2>&1 || apt_missing+=(poppler-utils)
 command -v soffice >/dev/null 2>&1 || apt_missing+=(libreoffice-calc-nogui)
 [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto 2>/dev/null | grep -q CJK || apt_missing+=(fonts-noto-cjk)
-command -v fc-list >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy || apt_missing+=(fonts-wqy-zenhei)
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || apt_missing+=(fonts-wqy-zenhei)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "[setup] installing ${apt_missing[*]} for the operations and report tests (apt-get)"
