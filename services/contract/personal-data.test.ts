@@ -120,6 +120,15 @@ describe('findPersonalData: the one-pass shortcut', () => {
     expect(findPersonalData('SC202508010000001234')).toBeNull();
     expect(findPersonalData('SC20250801000000123-R0')).toBeNull();
     expect(findPersonalData('SC2025080113812345678')).toBeNull(); // 21 digits in one run: not a number
+    // Runs of a matching length whose first digits cannot start one: a year is not a province code.
+    expect(findPersonalData('SC202501000000123')).toBeNull();
+    expect(findPersonalData('A12345678901B')).toBeNull();
+    expect(findPersonalData('ZX2025010000000001')).toBeNull();
+    // The same lengths with the right first digits still reach the full scan.
+    expect(findPersonalData('SC440524188001010014')).toBe('id-number');
+    expect(findPersonalData('A13812345678B')).toBe('mobile-number');
+    expect(findPersonalData('tel8613812345678')).toBe('mobile-number');
+    expect(findPersonalData('no.008613812345678')).toBe('mobile-number');
     expect(findPersonalData('SC20250801/13812345678')).toBe('mobile-number');
   });
 });

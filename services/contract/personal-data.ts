@@ -11,9 +11,10 @@
  * or shorter digit run is not personal data: item codes (实施编码) and case numbers have long runs, and
  * an 18-digit run is an ID only when its province, birth date and check character all fit.
  *
- * The worker runs this on every text field of every event: a string that cannot hold a match (fewer
- * than 11 digits, or no separator and no digit run of a length that matches) costs one pass over its
- * characters, and nothing is allocated unless a match is reported.
+ * The worker runs this on every text field of every event: a string shorter than 11 units costs a
+ * length test; one that cannot hold a match (fewer than 11 digits, or no separator and no digit run of
+ * a length and first digits that match) costs one pass over its characters; nothing is allocated
+ * unless a match is reported.
  */
 
 export type PersonalDataKind = 'id-number' | 'mobile-number';
@@ -47,10 +48,23 @@ let groupEnd = new Int32Array(64);
 let groupJoin = new Uint8Array(64);
 let groupX = new Uint8Array(64);
 
+/**
+ * Per UTF-16 unit: its digit value (ASCII or full-width ０-９), else -1; and its separator kind (1: a
+ * space, 2: a dash, 0: anything else). Lookup tables (192 KiB) instead of range tests: the scan reads
+ * every character of every text field of every event, and a table read is one load where the tests
+ * were up to ten comparisons for a letter or a Chinese character.
+ */
+const DIGIT = new Int8Array(0x10000).fill(-1);
+const SEPARATOR = new Uint8Array(0x10000);
+for (let d = 0; d < 10; d++) {
+  DIGIT[48 + d] = d;
+  DIGIT[0xff10 + d] = d;
+}
+for (const c of [32, 9, 0xa0, 0x3000]) SEPARATOR[c] = 1;
+for (const c of [45, 0xff0d, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212]) SEPARATOR[c] = 2;
+
 function digitOf(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 0xff10 && c <= 0xff19) return c - 0xff10; // full-width ０-９
-  return -1;
+  return DIGIT[c];
 }
 
 function isCheckX(c: number): boolean {
@@ -59,9 +73,7 @@ function isCheckX(c: number): boolean {
 
 /** 1: a space, 2: a dash, 0: anything else. */
 function separatorOf(c: number): number {
-  if (c === 32 || c === 9 || c === 0xa0 || c === 0x3000) return 1;
-  if (c === 45 || c === 0xff0d || (c >= 0x2010 && c <= 0x2014) || c === 0x2212) return 2;
-  return 0;
+  return SEPARATOR[c];
 }
 
 /** The first kind of personal data in `text`, or null. */
@@ -98,7 +110,8 @@ export function findPersonalDataFullScan(text: string): PersonalDataKind | null 
 }
 
 function scan(text: string, onMatch: MatchHandler | undefined): PersonalDataKind | null {
-  return couldHold(text) ? fullScan(text, onMatch) : null;
+  // Fewer units than MIN_DIGITS cannot hold that many digits (kinds, channels, most codes and names).
+  return text.length >= MIN_DIGITS && couldHold(text) ? fullScan(text, onMatch) : null;
 }
 
 /** Digit-run lengths a single unjoined group can match with: mobile (+86, +0086), ID (17 and an X, 18). */
@@ -107,9 +120,11 @@ for (const n of [11, 13, 15, 17, 18]) MATCHING_RUN[n] = 1;
 
 /**
  * One pass that says whether the full scan can find anything: at least MIN_DIGITS digits, and a
- * separator (groups can join into one written number) or a digit run of a length a single group
- * matches with. Case ids, event ids and record ids are mostly one long run of 19+ digits or several
- * short ones with letters between, and take only this pass (the worker scans every text of every event).
+ * separator (groups can join into one written number) or a digit run that a single group matches
+ * with: of such a length, starting as that number must (1[3-9], 86 1[3-9], 0086 1[3-9], a province
+ * code). Case ids, event ids and record ids are mostly one long run of 19+ digits, several short ones
+ * with letters between, or a run that starts with a year (20…, not a province), and take only this
+ * pass (the worker scans every text of every event).
  */
 function couldHold(text: string): boolean {
   const length = text.length;
@@ -118,17 +133,35 @@ function couldHold(text: string): boolean {
   let possible = false;
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
-    if (digitOf(c) >= 0) {
+    if (DIGIT[c] >= 0) {
       count++;
       run++;
       continue;
     }
-    if (run > 0 && run < 19 && MATCHING_RUN[run] === 1) possible = true;
+    if (run > 0 && run < 19 && MATCHING_RUN[run] === 1 && runCouldMatch(text, i - run, run)) possible = true;
     run = 0;
-    if (separatorOf(c) !== 0) possible = true;
+    if (SEPARATOR[c] !== 0) possible = true;
   }
-  if (run > 0 && run < 19 && MATCHING_RUN[run] === 1) possible = true;
+  if (run > 0 && run < 19 && MATCHING_RUN[run] === 1 && runCouldMatch(text, length - run, run)) possible = true;
   return possible && count >= MIN_DIGITS;
+}
+
+/** Whether a lone run of `run` digits at `start` begins as evaluateNumber's single-group matches of that length must. */
+function runCouldMatch(text: string, start: number, run: number): boolean {
+  const d0 = DIGIT[text.charCodeAt(start)];
+  const d1 = DIGIT[text.charCodeAt(start + 1)];
+  const province = PROVINCES[d0 * 10 + d1] === 1 || (d0 === 9 && PROVINCES[d1 * 10 + DIGIT[text.charCodeAt(start + 2)]] === 1);
+  switch (run) {
+    case 11:
+      return d0 === 1 && d1 >= 3;
+    case 13:
+      return d0 === 8 && d1 === 6 && DIGIT[text.charCodeAt(start + 2)] === 1 && DIGIT[text.charCodeAt(start + 3)] >= 3;
+    case 15:
+      return province || (d0 === 0 && d1 === 0 && DIGIT[text.charCodeAt(start + 2)] === 8 && DIGIT[text.charCodeAt(start + 3)] === 6 &&
+        DIGIT[text.charCodeAt(start + 4)] === 1 && DIGIT[text.charCodeAt(start + 5)] >= 3);
+    default: // 17 (with an X after it) and 18: ID numbers
+      return province;
+  }
 }
 
 function fullScan(text: string, onMatch: MatchHandler | undefined): PersonalDataKind | null {
