@@ -138,6 +138,8 @@ function couldHold(text: string): boolean {
       run++;
       continue;
     }
+    // Too few characters left to reach MIN_DIGITS (enum values, names, short ids end here).
+    if (count + length - i - 1 < MIN_DIGITS) return false;
     if (run > 0 && run < 19 && MATCHING_RUN[run] === 1 && runCouldMatch(text, i - run, run)) possible = true;
     run = 0;
     if (SEPARATOR[c] !== 0) possible = true;
