@@ -5,7 +5,11 @@
  */
 import {
   BIGINT,
+  BOOLEAN,
+  DOUBLE,
   DuckDBDataChunk,
+  INTEGER,
+  UINTEGER,
   type DuckDBAppender,
   VARCHAR,
   type DuckDBConnection,
@@ -21,35 +25,42 @@ import type { PartitionedTable } from './store-schema.js';
 const CHUNK_ROWS = 2048;
 
 /**
- * stage_raw's columns as they travel: one row of stage_packed per batch, each column of the batch
- * joined into one string (texts by U+0001, which no staged text can hold: validate.ts refuses control
- * characters; numbers by commas) and split again by DuckDB (UNPACK). Appended value by value, each
- * value cost a native call and a vector write on the JavaScript thread, the thread the worker runs
- * out of first; a join is one native call per column, and the splitting runs on DuckDB's thread
- * (hot-path bench at 1M events: 83.7k against 75.9-81.1k records/s, docs/hot-path-bench.md).
- * Low-cardinality texts (kind, department, item code, channel, method, source system, month) travel
- * as 1-based indexes into the batch's dictionary, itself one packed column: fewer bytes to join,
- * split and store (a 实施编码 is ~55 bytes and one serves many cases).
+ * stage_raw's columns as they travel, in two tables appended with a DuckDB appender:
+ *
+ * - `stage_numbers`, one row per batch winner in typed vectors: the kind, department, item code,
+ *   channel, method, source system and month as 1-based indexes into the batch's dictionary (a 实施编码
+ *   is ~55 bytes and one serves many cases), the event time (a DOUBLE: epoch milliseconds are exact
+ *   below 2^53), the copies, the key_hash halves and `fresh`. A numeric vector is filled in a typed
+ *   array and copied to DuckDB in one call: no string per number.
+ * - `stage_packed`, one row per batch: each high-cardinality text column (case, event and record ids)
+ *   joined into one string by U+0001 (which no staged text can hold: validate.ts refuses control
+ *   characters), and the dictionary. A VARCHAR vector costs a native call and a copy per value on the
+ *   JavaScript thread, the thread the worker runs out of first; a join is one native call per column,
+ *   and the splitting runs on DuckDB's thread.
+ *
+ * UNPACK splits the texts and lays them beside the numbers by position (POSITIONAL JOIN: the i-th
+ * text of each list with the i-th appended row).
  */
-const PACKED = [
-  'kind', 'case_id', 'department_code', 'department_name', 'item_code', 'channel', 'delivery_method', 'event_time',
-  'event_id', 'source_system', 'source_record_id', 'month', 'n', 'key_hi', 'key_lo', 'fresh', 'dictionary',
+const NUMBERS = [
+  ['seq', INTEGER], ['kind', INTEGER], ['department_code', INTEGER], ['department_name', INTEGER], ['item_code', INTEGER],
+  ['channel', INTEGER], ['delivery_method', INTEGER], ['event_time', DOUBLE], ['source_system', INTEGER], ['month', INTEGER],
+  ['n', INTEGER], ['key_hi', UINTEGER], ['key_lo', UINTEGER], ['fresh', BOOLEAN],
 ] as const;
-const TEXT_COLUMNS = new Set<string>(['case_id', 'event_id', 'source_record_id', 'dictionary']);
-const PACKED_TYPES: DuckDBType[] = PACKED.map(() => VARCHAR);
+const NUMBER_TYPES: DuckDBType[] = NUMBERS.map(([, t]) => t);
+const TEXTS = ['case_id', 'event_id', 'source_record_id', 'dictionary'] as const;
+const TEXT_TYPES: DuckDBType[] = TEXTS.map(() => VARCHAR);
 // Into the tables CLEAR_STAGING made empty, the dictionary first: the call's result is the last
 // statement's, the rows inserted into stage_raw.
 const UNPACK = `
   INSERT INTO stage_dictionary SELECT string_split(dictionary, chr(1)) FROM stage_packed;
   INSERT INTO stage_raw
-  SELECT (seq - 1)::INTEGER AS seq, kind::INTEGER AS kind, case_id, department_code::INTEGER AS department_code,
-         department_name::INTEGER AS department_name, nullif(item_code, '')::INTEGER AS item_code, channel::INTEGER AS channel,
-         nullif(delivery_method, '')::INTEGER AS delivery_method, event_time::BIGINT AS event_time, event_id,
-         source_system::INTEGER AS source_system, source_record_id, month::INTEGER AS month, n::INTEGER AS n,
-         (key_hi::UBIGINT << 32) | key_lo::UBIGINT AS key_hash, fresh = '1' AS fresh
-  FROM (
-    SELECT unnest(range(1, len(s_kind) + 1)) AS seq, ${PACKED.filter((c) => c !== 'dictionary').map((c) => `unnest(s_${c}) AS ${c}`).join(', ')}
-    FROM (SELECT ${PACKED.filter((c) => c !== 'dictionary').map((c) => `string_split(${c}, ${TEXT_COLUMNS.has(c) ? 'chr(1)' : `','`}) AS s_${c}`).join(', ')} FROM stage_packed));`;
+  SELECT n.seq, n.kind, t.case_id, n.department_code, n.department_name, n.item_code, n.channel, n.delivery_method,
+         n.event_time::BIGINT AS event_time, t.event_id, n.source_system, t.source_record_id, n.month, n.n,
+         (n.key_hi::UBIGINT << 32) | n.key_lo::UBIGINT AS key_hash, n.fresh
+  FROM stage_numbers n POSITIONAL JOIN (
+    SELECT unnest(string_split(case_id, chr(1))) AS case_id, unnest(string_split(event_id, chr(1))) AS event_id,
+           unnest(string_split(source_record_id, chr(1))) AS source_record_id
+    FROM stage_packed) t;`;
 
 // stage_raw: the batch's own winner of each key (seq numbers them), its key_hash, whether it is
 // certainly new to the partition (`fresh`), and its copies in the batch, n (made by UNPACK).
@@ -61,7 +72,8 @@ const STAGING_TABLES = `
     item_code INTEGER, channel INTEGER, delivery_method INTEGER, event_time BIGINT, event_id VARCHAR,
     source_system INTEGER, source_record_id VARCHAR, month INTEGER, n INTEGER, key_hash UBIGINT, fresh BOOLEAN);
   CREATE OR REPLACE TEMP TABLE stage_dictionary (d VARCHAR[]);
-  CREATE OR REPLACE TEMP TABLE stage_packed (${PACKED.map((c) => `${c} VARCHAR`).join(', ')});
+  CREATE OR REPLACE TEMP TABLE stage_numbers (${NUMBERS.map(([c, t]) => `${c} ${t.toString()}`).join(', ')});
+  CREATE OR REPLACE TEMP TABLE stage_packed (${TEXTS.map((c) => `${c} VARCHAR`).join(', ')});
   CREATE OR REPLACE TEMP TABLE stage_counts (
     month VARCHAR, department_code VARCHAR, metric VARCHAR, reason VARCHAR, n BIGINT);`;
 
@@ -311,7 +323,8 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
   }
 
   const m = winners.length;
-  const cols: (string | number | null)[][] = PACKED.map(() => new Array<string | number | null>(m));
+  const numbers: (number | boolean | null)[][] = NUMBERS.map(() => new Array<number | boolean | null>(m));
+  const texts: string[][] = [new Array<string>(m), new Array<string>(m), new Array<string>(m)];
   const dict = new Dictionary();
   for (let s = 0; s < m; s++) {
     const i = winners[s];
@@ -323,26 +336,26 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     const fresh = isNew !== null && isNew(hi, lo);
     entity.keys++;
     if (fresh) entity.fresh.push(hi, lo);
-    cols[0][s] = dict.code(e.kind);
-    cols[1][s] = e.caseId;
-    cols[2][s] = dict.code(e.departmentCode);
-    cols[3][s] = dict.code(e.departmentName);
-    cols[4][s] = e.itemCode === null ? null : dict.code(e.itemCode); // join writes null as ''
-    cols[5][s] = dict.code(e.channel);
-    cols[6][s] = e.deliveryMethod === null ? null : dict.code(e.deliveryMethod);
-    cols[7][s] = e.eventTime;
-    cols[8][s] = e.eventId;
-    cols[9][s] = dict.code(e.sourceSystem);
-    cols[10][s] = e.sourceRecordId;
-    cols[11][s] = dict.code(months[i]);
-    cols[12][s] = copies[s];
-    cols[13][s] = hi;
-    cols[14][s] = lo;
-    cols[15][s] = fresh ? 1 : 0;
+    numbers[0][s] = s;
+    numbers[1][s] = dict.code(e.kind);
+    numbers[2][s] = dict.code(e.departmentCode);
+    numbers[3][s] = dict.code(e.departmentName);
+    numbers[4][s] = e.itemCode === null ? null : dict.code(e.itemCode);
+    numbers[5][s] = dict.code(e.channel);
+    numbers[6][s] = e.deliveryMethod === null ? null : dict.code(e.deliveryMethod);
+    numbers[7][s] = e.eventTime;
+    numbers[8][s] = dict.code(e.sourceSystem);
+    numbers[9][s] = dict.code(months[i]);
+    numbers[10][s] = copies[s];
+    numbers[11][s] = hi;
+    numbers[12][s] = lo;
+    numbers[13][s] = fresh;
+    texts[0][s] = e.caseId;
+    texts[1][s] = e.eventId;
+    texts[2][s] = e.sourceRecordId;
   }
-  cols[16] = dict.values;
-  // Numbers are joined as JavaScript writes them: integers below 2^53 (event times, hash halves) in full.
-  await appendColumns(conn, 'stage_packed', PACKED_TYPES, PACKED.map((c, k) => [cols[k].join(TEXT_COLUMNS.has(c) ? '\u0001' : ',')]));
+  await appendColumns(conn, 'stage_numbers', NUMBER_TYPES, numbers);
+  await appendColumns(conn, 'stage_packed', TEXT_TYPES, [...texts.map((t) => [t.join('\u0001')]), [dict.values.join('\u0001')]]);
   // A text holding U+0001 would shift its column: the unpacked rows would not be the winners.
   const unpacked = Number((await conn.run(UNPACK)).rowsChanged);
   if (unpacked !== m) throw new Error(`staging unpacked ${unpacked} rows for ${m} winners: a staged text holds U+0001`);
