@@ -16,20 +16,23 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { EVENT_KINDS } from '../contract/case-event.js';
 import { CST_OFFSET_MS, monthOf } from '../contract/month.js';
+import { CasepipeError } from '../platform/errors.js';
 import type { BatchDeadLetter, BatchEvent } from './batch.js';
 import { CONSULTATIONS, MILESTONES } from './dedupe-merge.js';
 import { keyHashHi, keyHashLo } from './key-hash.js';
 import type { PartitionedTable } from './store-schema.js';
 
 const CHUNK_ROWS = 2048;
+const KNOWN_KINDS = new Set<string>(EVENT_KINDS.filter((k) => k !== 'UNKNOWN'));
 
 /**
  * stage_raw's columns as they travel, in two tables appended with a DuckDB appender:
  *
  * - `stage_numbers`, one row per batch winner in typed vectors: the kind, department, item code,
  *   channel, method, source system and month as 1-based indexes into the batch's dictionary (a 实施编码
- *   is ~55 bytes and one serves many cases), the event time (a DOUBLE: epoch milliseconds are exact
+ *   is ~55 bytes and one serves many cases; 0 for no item code or method), the event time (a DOUBLE: epoch milliseconds are exact
  *   below 2^53), the copies, the key_hash halves and `fresh`. A numeric vector is filled in a typed
  *   array and copied to DuckDB in one call: no string per number.
  * - `stage_packed`, one row per batch: each high-cardinality text column (case, event and record ids)
@@ -54,7 +57,7 @@ const TEXT_TYPES: DuckDBType[] = TEXTS.map(() => VARCHAR);
 const UNPACK = `
   INSERT INTO stage_dictionary SELECT string_split(dictionary, chr(1)) FROM stage_packed;
   INSERT INTO stage_raw
-  SELECT n.seq, n.kind, t.case_id, n.department_code, n.department_name, n.item_code, n.channel, n.delivery_method,
+  SELECT n.seq, n.kind, t.case_id, n.department_code, n.department_name, nullif(n.item_code, 0), n.channel, nullif(n.delivery_method, 0),
          n.event_time::BIGINT AS event_time, t.event_id, n.source_system, t.source_record_id, n.month, n.n,
          (n.key_hi::UBIGINT << 32) | n.key_lo::UBIGINT AS key_hash, n.fresh
   FROM stage_numbers n POSITIONAL JOIN (
@@ -138,7 +141,10 @@ function monthCache(): (ms: number) => string {
  */
 const chunks = new Map<DuckDBType[], DuckDBDataChunk>();
 
-async function appendColumns(conn: DuckDBConnection, table: string, types: DuckDBType[], columns: DuckDBValue[][]): Promise<void> {
+/** Columns of plain arrays or typed arrays (numbers), one value per row. */
+type Column = readonly DuckDBValue[] | Int32Array | Uint32Array | Float64Array;
+
+async function appendColumns(conn: DuckDBConnection, table: string, types: DuckDBType[], columns: readonly Column[]): Promise<void> {
   const rows = columns[0]?.length ?? 0;
   if (rows === 0) return;
   let chunk = chunks.get(types);
@@ -152,7 +158,8 @@ async function appendColumns(conn: DuckDBConnection, table: string, types: DuckD
       const end = Math.min(rows, start + CHUNK_ROWS);
       chunk.reset();
       chunk.rowCount = end - start;
-      chunk.setColumns(columns.map((c) => (start === 0 && end === rows ? c : c.slice(start, end))));
+      // setColumns reads only length and [i]: a typed array serves as well as an array.
+      chunk.setColumns(columns.map((c) => (start === 0 && end === rows ? c : c.slice(start, end))) as unknown as DuckDBValue[][]);
       appender.appendDataChunk(chunk);
     }
     appender.flushSync();
@@ -204,36 +211,51 @@ export interface StagedBatch {
   consultations: StagedKeys;
 }
 
+/**
+ * A batch's events as staging needs them, made without the store (`prepareBatch`): the batch's own
+ * winner of each key in columns (typed arrays and packed texts), the quality counters, and what the
+ * worker's status wants of the events. The worker prepares each batch as it arrives and queues this
+ * instead of the events: a queued event object survived V8's young-generation collections and was
+ * copied by each (1M events of the hot-path bench: 139 scavenges, 1.3 s); typed arrays live outside
+ * the heap and a long string is never copied.
+ */
+export interface PreparedEvents {
+  /** Events in the batch (valid ones: the dead letters are counted apart). */
+  readonly events: number;
+  /** Offset of the first event; undefined without events. */
+  readonly firstOffset: string | undefined;
+  readonly late: number;
+  /** Winners (one per key); the columns below have one entry per winner. */
+  readonly winners: number;
+  /** 1 for a consultation, 0 for a milestone. */
+  readonly consultation: Uint8Array;
+  readonly keyHi: Uint32Array;
+  readonly keyLo: Uint32Array;
+  /** stage_numbers' columns but `fresh` (decided against the store's old-key filter when written). */
+  readonly numbers: readonly (Int32Array | Uint32Array | Float64Array)[];
+  /** stage_packed's row: case ids, event ids, record ids, the dictionary (each joined by U+0001). */
+  readonly texts: readonly string[];
+  /** stage_counts' columns. */
+  readonly counts: readonly DuckDBValue[][];
+  /** Per department among the events: its name on, and the record timestamp of, its newest record. */
+  readonly departments: readonly { code: string; name: string; atMs: number }[];
+}
+
 const NEVER_NEW: CertainlyNew = { milestones: null, consultations: null };
 
-/**
- * Stages a batch: per key (milestone or consultation), the batch's own winner (the smallest rank,
- * `compareRank` of services/store/dedupe-merge.ts: the same total order the merge applies in SQL)
- * with its number of copies in the batch, its key hash (services/store/key-hash.ts) and whether
- * `certainlyNew` says the partition has never stored the key, for the `stage_events` view (seq
- * numbers the winners); and the batch's quality counters for `stage_counts`: events read and late
- * events per (event month, department), each copy that lost within the batch as a dropped duplicate
- * of its own month and department, and the dead letters per (ingestion month, department or '',
- * reason). Picking the batch's winners here instead of in SQL (arg_min over the rank key, joined
- * back) spares DuckDB a hash aggregate and a join over every staged event.
- */
+/** Stages a batch (`prepareBatch`, then `writeStaging`). */
 export async function stageBatch(
   conn: DuckDBConnection,
   events: readonly BatchEvent[],
   deadLetters: readonly BatchDeadLetter[],
   certainlyNew: CertainlyNew = NEVER_NEW,
 ): Promise<StagedBatch> {
-  const counts = new Counts();
-  const staged = await stageEvents(conn, events, counts, certainlyNew);
-  for (const d of deadLetters) counts.add(monthOf(d.timestampMs), d.departmentCode ?? '', 'dead_letter', d.reason, 1);
-  await appendColumns(conn, 'stage_counts', COUNT_TYPES, counts.columns());
-  return staged;
+  return writeStaging(conn, prepareBatch(events, deadLetters), certainlyNew);
 }
 
 /**
  * Slot table of the batch's keys: zeroed, a power of two at least twice the events; reused (grown)
- * across batches. Shared by the writers' concurrent batches, so only the synchronous part of
- * stageEvents (before its first await) may use it.
+ * across batches. prepareBatch is synchronous, so one table serves every batch.
  */
 let slotTable = new Int32Array(1024);
 function keySlots(events: number): Int32Array {
@@ -244,15 +266,24 @@ function keySlots(events: number): Int32Array {
   return slotTable;
 }
 
-async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[], counts: Counts, certainlyNew: CertainlyNew): Promise<StagedBatch> {
-  const staged: StagedBatch = { late: 0, milestones: { keys: 0, fresh: [] }, consultations: { keys: 0, fresh: [] } };
+/**
+ * Prepares a batch for staging: per key (milestone or consultation), the batch's own winner (the
+ * smallest rank, `compareRank` of services/store/dedupe-merge.ts: the same total order the merge
+ * applies in SQL) with its number of copies in the batch and its key hash (services/store/key-hash.ts);
+ * and the batch's quality counters: events read and late events per (event month, department), each
+ * copy that lost within the batch as a dropped duplicate of its own month and department, and the dead
+ * letters per (ingestion month, department or '', reason). Picking the batch's winners here instead of
+ * in SQL (arg_min over the rank key, joined back) spares DuckDB a hash aggregate and a join over every
+ * staged event. Pure: the store's state comes in at `writeStaging`.
+ */
+export function prepareBatch(events: readonly BatchEvent[], deadLetters: readonly BatchDeadLetter[]): PreparedEvents {
+  const counts = new Counts();
   const n = events.length;
-  if (n === 0) return staged;
   const eventMonth = monthCache();
   const recordMonth = monthCache();
   const months = new Array<string>(n);
   /** Per (month, department): events read, late, dropped within the batch (by month, then department: no key string per event). */
-  type Tally = { month: string; department: string; read: number; late: number; dropped: number };
+  type Tally = { month: string; department: string; read: number; late: number; dropped: number; name: string; atMs: number };
   const perMonth = new Map<string, Map<string, Tally>>();
   const tallies: Tally[] = [];
   const tally = (month: string, department: string) => {
@@ -260,7 +291,7 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     if (!byDepartment) perMonth.set(month, (byDepartment = new Map()));
     let t = byDepartment.get(department);
     if (!t) {
-      byDepartment.set(department, (t = { month, department, read: 0, late: 0, dropped: 0 }));
+      byDepartment.set(department, (t = { month, department, read: 0, late: 0, dropped: 0, name: '', atMs: -Infinity }));
       tallies.push(t);
     }
     return t;
@@ -275,10 +306,17 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
   let late = 0;
   for (let i = 0; i < n; i++) {
     const { event: e, timestampMs } = events[i];
+    if (!KNOWN_KINDS.has(e.kind)) {
+      throw new CasepipeError('UNKNOWN_KIND', `offset ${events[i].offset} event ${e.eventId}: kind ${JSON.stringify(e.kind)} cannot be stored (validate and dead-letter it first)`);
+    }
     const month = eventMonth(e.eventTime);
     months[i] = month;
     const t = tally(month, e.departmentCode);
     t.read++;
+    if (timestampMs > t.atMs) {
+      t.atMs = timestampMs;
+      t.name = e.departmentName;
+    }
     if (month < recordMonth(timestampMs)) {
       late++;
       t.late++;
@@ -315,49 +353,97 @@ async function stageEvents(conn: DuckDBConnection, events: readonly BatchEvent[]
     }
     tally(months[loser], events[loser].event.departmentCode).dropped++;
   }
-  staged.late = late;
+  const newest = new Map<string, { code: string; name: string; atMs: number }>();
   for (const t of tallies) {
     counts.add(t.month, t.department, 'events_read', '', t.read);
     if (t.late > 0) counts.add(t.month, t.department, 'late_events', '', t.late);
     if (t.dropped > 0) counts.add(t.month, t.department, 'duplicates_dropped', '', t.dropped);
+    const had = newest.get(t.department);
+    if (t.read > 0 && (!had || t.atMs > had.atMs)) newest.set(t.department, { code: t.department, name: t.name, atMs: t.atMs });
   }
+  for (const d of deadLetters) counts.add(monthOf(d.timestampMs), d.departmentCode ?? '', 'dead_letter', d.reason, 1);
 
   const m = winners.length;
-  const numbers: (number | boolean | null)[][] = NUMBERS.map(() => new Array<number | boolean | null>(m));
-  const texts: string[][] = [new Array<string>(m), new Array<string>(m), new Array<string>(m)];
+  const consultation = new Uint8Array(m);
+  const keyHi = Uint32Array.from(hiOf);
+  const keyLo = Uint32Array.from(loOf);
+  // stage_numbers' columns (NUMBERS) but fresh; item code and method 0 for none (indexes start at 1).
+  const seq = new Int32Array(m);
+  const kind = new Int32Array(m);
+  const departmentCode = new Int32Array(m);
+  const departmentName = new Int32Array(m);
+  const itemCode = new Int32Array(m);
+  const channel = new Int32Array(m);
+  const deliveryMethod = new Int32Array(m);
+  const eventTime = new Float64Array(m);
+  const sourceSystem = new Int32Array(m);
+  const month = new Int32Array(m);
+  const n2 = Int32Array.from(copies);
+  const caseIds = new Array<string>(m);
+  const eventIds = new Array<string>(m);
+  const recordIds = new Array<string>(m);
   const dict = new Dictionary();
   for (let s = 0; s < m; s++) {
     const i = winners[s];
     const e = events[i].event;
-    const entity = e.kind === 'CONSULTED' ? staged.consultations : staged.milestones;
-    const isNew = certainlyNew[e.kind === 'CONSULTED' ? 'consultations' : 'milestones'];
-    const hi = hiOf[s];
-    const lo = loOf[s];
-    const fresh = isNew !== null && isNew(hi, lo);
-    entity.keys++;
-    if (fresh) entity.fresh.push(hi, lo);
-    numbers[0][s] = s;
-    numbers[1][s] = dict.code(e.kind);
-    numbers[2][s] = dict.code(e.departmentCode);
-    numbers[3][s] = dict.code(e.departmentName);
-    numbers[4][s] = e.itemCode === null ? null : dict.code(e.itemCode);
-    numbers[5][s] = dict.code(e.channel);
-    numbers[6][s] = e.deliveryMethod === null ? null : dict.code(e.deliveryMethod);
-    numbers[7][s] = e.eventTime;
-    numbers[8][s] = dict.code(e.sourceSystem);
-    numbers[9][s] = dict.code(months[i]);
-    numbers[10][s] = copies[s];
-    numbers[11][s] = hi;
-    numbers[12][s] = lo;
-    numbers[13][s] = fresh;
-    texts[0][s] = e.caseId;
-    texts[1][s] = e.eventId;
-    texts[2][s] = e.sourceRecordId;
+    consultation[s] = e.kind === 'CONSULTED' ? 1 : 0;
+    seq[s] = s;
+    kind[s] = dict.code(e.kind);
+    departmentCode[s] = dict.code(e.departmentCode);
+    departmentName[s] = dict.code(e.departmentName);
+    itemCode[s] = e.itemCode === null ? 0 : dict.code(e.itemCode);
+    channel[s] = dict.code(e.channel);
+    deliveryMethod[s] = e.deliveryMethod === null ? 0 : dict.code(e.deliveryMethod);
+    eventTime[s] = e.eventTime;
+    sourceSystem[s] = dict.code(e.sourceSystem);
+    month[s] = dict.code(months[i]);
+    caseIds[s] = e.caseId;
+    eventIds[s] = e.eventId;
+    recordIds[s] = e.sourceRecordId;
   }
-  await appendColumns(conn, 'stage_numbers', NUMBER_TYPES, numbers);
-  await appendColumns(conn, 'stage_packed', TEXT_TYPES, [...texts.map((t) => [t.join('\u0001')]), [dict.values.join('\u0001')]]);
-  // A text holding U+0001 would shift its column: the unpacked rows would not be the winners.
-  const unpacked = Number((await conn.run(UNPACK)).rowsChanged);
-  if (unpacked !== m) throw new Error(`staging unpacked ${unpacked} rows for ${m} winners: a staged text holds U+0001`);
+  return {
+    events: n,
+    firstOffset: events[0]?.offset,
+    late,
+    winners: m,
+    consultation,
+    keyHi,
+    keyLo,
+    numbers: [seq, kind, departmentCode, departmentName, itemCode, channel, deliveryMethod, eventTime, sourceSystem, month, n2, keyHi, keyLo],
+    texts: [caseIds.join('\u0001'), eventIds.join('\u0001'), recordIds.join('\u0001'), dict.values.join('\u0001')],
+    counts: counts.columns(),
+    departments: [...newest.values()],
+  };
+}
+
+/**
+ * Writes a prepared batch into the staging tables (`stage_events` then shows its winners, seq
+ * numbering them), each winner staged `fresh` when `certainlyNew` says the partition has never stored
+ * its key; and the quality counters into `stage_counts`. Leaves `prepared` as it was (a retried batch
+ * writes it again).
+ */
+export async function writeStaging(conn: DuckDBConnection, prepared: PreparedEvents, certainlyNew: CertainlyNew = NEVER_NEW): Promise<StagedBatch> {
+  const staged: StagedBatch = { late: prepared.late, milestones: { keys: 0, fresh: [] }, consultations: { keys: 0, fresh: [] } };
+  const m = prepared.winners;
+  if (m > 0) {
+    const { consultation, keyHi, keyLo } = prepared;
+    const fresh = new Array<boolean>(m);
+    for (let s = 0; s < m; s++) {
+      const entity = consultation[s] === 1 ? staged.consultations : staged.milestones;
+      const isNew = certainlyNew[consultation[s] === 1 ? 'consultations' : 'milestones'];
+      const hi = keyHi[s];
+      const lo = keyLo[s];
+      const f = isNew !== null && isNew(hi, lo);
+      fresh[s] = f;
+      entity.keys++;
+      if (f) entity.fresh.push(hi, lo);
+    }
+    await appendColumns(conn, 'stage_numbers', NUMBER_TYPES, [...prepared.numbers, fresh]);
+    await appendColumns(conn, 'stage_packed', TEXT_TYPES, prepared.texts.map((t) => [t]));
+    // A text holding U+0001 would shift its column: the unpacked rows would not be the winners.
+    const unpacked = Number((await conn.run(UNPACK)).rowsChanged);
+    if (unpacked !== m) throw new Error(`staging unpacked ${unpacked} rows for ${m} winners: a staged text holds U+0001`);
+  }
+  await appendColumns(conn, 'stage_counts', COUNT_TYPES, prepared.counts);
   return staged;
 }

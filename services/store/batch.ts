@@ -1,4 +1,5 @@
 import type { CaseEvent } from '../contract/case-event.js';
+import type { PreparedEvents } from './batch-staging.js';
 
 /** One Kafka record that decoded and validated into a case event. */
 export interface BatchEvent {
@@ -26,6 +27,20 @@ export interface PartitionBatch {
   /** Offset after the last record in the batch: where the partition resumes. */
   nextOffset: string;
   events: BatchEvent[];
+  deadLetters: BatchDeadLetter[];
+}
+
+/**
+ * A PartitionBatch whose events were prepared for staging as they arrived (`prepareBatch` of
+ * services/store/batch-staging.ts): what the stream worker queues for the store. Its records must all
+ * be at or past the partition's stored offset (the worker plans the batch first): the store cannot
+ * leave prepared events out, and refuses such a batch rather than count a record twice.
+ */
+export interface PreparedPartitionBatch {
+  topic: string;
+  partition: number;
+  nextOffset: string;
+  prepared: PreparedEvents;
   deadLetters: BatchDeadLetter[];
 }
 

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { CaseEvent } from '../contract/case-event.js';
 import { isCasepipeError } from '../platform/errors.js';
-import type { PartitionBatch } from './batch.js';
+import type { PartitionBatch, PreparedPartitionBatch } from './batch.js';
+import { prepareBatch } from './batch-staging.js';
 import { LiveStore } from './live-store.js';
 import { referenceFigures } from '../demo/reference-count.js';
 import { referenceDedupe } from './testing/reference-dedupe.js';
@@ -52,6 +53,11 @@ function batch(partition: number, firstOffset: number, events: CaseEvent[], time
     events: events.map((e, i) => ({ event: e, offset: String(firstOffset + i), timestampMs: timestampMs ?? e.eventTime + 60_000 })),
     deadLetters: [],
   };
+}
+
+/** The batch as the stream worker queues it: its events prepared for staging. */
+function prepared(b: PartitionBatch): PreparedPartitionBatch {
+  return { topic: b.topic, partition: b.partition, nextOffset: b.nextOffset, prepared: prepareBatch(b.events, b.deadLetters), deadLetters: b.deadLetters };
 }
 
 async function failure(p: Promise<unknown>): Promise<Error> {
@@ -102,6 +108,28 @@ describe('LiveStore dedupe', () => {
       const ref = reference.get(`${r[2]}|${r[1]}`);
       expect([r[3], r[5], r[13]]).toEqual([ref?.month, ref?.eventId, ref?.copies]);
     }
+  });
+
+  it('ends in the same state when the batches come prepared, as the stream worker queues them', async () => {
+    const records: SyntheticRecord[] = [...syntheticRecords({ seed: 12, count: 3000, duplicateRate: 0.35 })];
+    // Some records of each batch dead-lettered instead (their offsets between the events').
+    const batches = toBatches(shuffled(records, 7), { topic: 'case-events', partitions: 3, minBatch: 20, maxBatch: 300, seed: 3 }).map((b) => ({
+      ...b,
+      events: b.events.filter((_, i) => i % 37 !== 5),
+      deadLetters: b.events.filter((_, i) => i % 37 === 5).map((e) => ({ offset: e.offset, departmentCode: e.event.departmentCode, reason: 'INVALID_FIELD', timestampMs: e.timestampMs })),
+    }));
+    const states: unknown[] = [];
+    for (const prepare of [false, true]) {
+      const { store } = await openStore();
+      for (const b of batches) {
+        const result = await store.applyBatch(prepare ? prepared(b) : b);
+        expect(result).toMatchObject({ skipped: false, events: b.events.length, deadLetters: b.deadLetters.length });
+      }
+      const figures = [await store.figures('2025-07'), await store.figures('2025-08')];
+      states.push({ milestones: await rows(store, MILESTONE_STATE), consultations: await rows(store, CONSULTATION_STATE), quality: await rows(store, QUALITY_STATE), figures });
+    }
+    expect(states[1]).toEqual(states[0]);
+    expect((states[0] as { quality: unknown[][] }).quality.some((r) => r[3] === 'dead_letter')).toBe(true);
   });
 
   it('moves a milestone to an earlier month when a late, earlier copy arrives, and logs the move', async () => {
@@ -348,6 +376,22 @@ describe('LiveStore offsets (exactly-once effects)', () => {
     expect(await rows(store, `SELECT sum(copies)::INTEGER FROM milestones`)).toEqual([[10]]);
     expect(await rows(store, `SELECT n FROM quality_counts WHERE metric = 'events_read'`)).toEqual([[10n]]);
     expect(await store.storedOffsets('case-events')).toEqual(new Map([[2, '10']]));
+  });
+
+  it('applies a prepared batch from the stored offset, skips one applied already, and refuses one reaching below the stored offset without writing anything', async () => {
+    const { store } = await openStore();
+    const events = Array.from({ length: 10 }, (_, i) => event({ caseId: `P-${i}` }));
+    expect(await store.applyBatch(prepared(batch(4, 0, events.slice(0, 6))))).toMatchObject({ skipped: false, events: 6, inserted: 6 });
+    const state = [await rows(store, MILESTONE_STATE), await rows(store, QUALITY_STATE)];
+    expect(await store.applyBatch(prepared(batch(4, 0, events.slice(0, 6))))).toMatchObject({ skipped: true, alreadyApplied: 6, inserted: 0 });
+    // Offsets 3..9: prepared events cannot be left out one by one.
+    const err = await failure(store.applyBatch(prepared(batch(4, 3, events.slice(3)))));
+    expect(isCasepipeError(err, 'STORE_FAILED')).toBe(true);
+    expect(err.message).toMatch(/prepared batch from offset 3 reaches below the stored next offset 6/);
+    expect([await rows(store, MILESTONE_STATE), await rows(store, QUALITY_STATE)]).toEqual(state);
+    expect(await store.storedOffsets('case-events')).toEqual(new Map([[4, '6']]));
+    expect(await store.applyBatch(prepared(batch(4, 6, events.slice(6))))).toMatchObject({ skipped: false, events: 4, inserted: 4 });
+    expect(await store.storedOffsets('case-events')).toEqual(new Map([[4, '10']]));
   });
 
   it('keeps offsets and rows across close and reopen, per partition', async () => {

@@ -14,9 +14,9 @@ import { silentLogger } from '../platform/logger.js';
 import type { Month, MonthFigures } from '../figures/window-figures.js';
 import { readMonthFigures } from '../figures/month-figures.js';
 import { EVENT_KINDS } from '../contract/case-event.js';
-import type { BatchResult, PartitionBatch } from './batch.js';
+import type { BatchDeadLetter, BatchResult, PartitionBatch, PreparedPartitionBatch } from './batch.js';
 import { offsetBelow, planBatch } from './batch-plan.js';
-import { CLEAR_STAGING, STAGING_DDL, stageBatch } from './batch-staging.js';
+import { CLEAR_STAGING, prepareBatch, STAGING_DDL, writeStaging, type PreparedEvents } from './batch-staging.js';
 import { ENTITIES, mergeEntity, qualityCountsSql } from './dedupe-merge.js';
 import { exportMonth, type MonthExportTarget } from './month-export.js';
 import { collectGarbage } from './native-memory.js';
@@ -331,9 +331,13 @@ export class LiveStore {
     );
   }
 
-  async applyBatch(batch: PartitionBatch): Promise<BatchResult> {
+  /**
+   * Applies a batch: its events as objects (PartitionBatch), or prepared for staging as they arrived
+   * (PreparedPartitionBatch, what the stream worker queues).
+   */
+  async applyBatch(batch: PartitionBatch | PreparedPartitionBatch): Promise<BatchResult> {
     this.assertOpen();
-    for (const { event, offset } of batch.events) {
+    if (!('prepared' in batch)) for (const { event, offset } of batch.events) {
       if (!KNOWN_KINDS.has(event.kind)) {
         throw new CasepipeError(
           'UNKNOWN_KIND',
@@ -404,7 +408,7 @@ export class LiveStore {
   }
 
   /** A transient error (by DuckDB's message) is rolled back and tried again; anything else ends as a store error. */
-  private async applyWithRetries(conn: DuckDBConnection, batch: PartitionBatch): Promise<BatchResult> {
+  private async applyWithRetries(conn: DuckDBConnection, batch: PartitionBatch | PreparedPartitionBatch): Promise<BatchResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.applyOnce(conn, batch);
@@ -421,7 +425,7 @@ export class LiveStore {
     }
   }
 
-  private async applyOnce(conn: DuckDBConnection, batch: PartitionBatch): Promise<BatchResult> {
+  private async applyOnce(conn: DuckDBConnection, batch: PartitionBatch | PreparedPartitionBatch): Promise<BatchResult> {
     const { topic, partition } = batch;
     const next = toBigInt(batch.nextOffset, `${topic}[${partition}] nextOffset`);
     const stored = this.offsets.get(topic, partition);
@@ -429,15 +433,29 @@ export class LiveStore {
       skipped: false, alreadyApplied: 0, events: 0, inserted: 0, replaced: 0, moved: 0,
       duplicates: 0, late: 0, deadLetters: 0, nextOffset: batch.nextOffset,
     };
+    const eventCount = 'prepared' in batch ? batch.prepared.events : batch.events.length;
     // The reader has already decided about gaps (soughtTo = stored): the store only skips or cuts a replay.
-    const plan = planBatch({ stored, soughtTo: stored, first: firstOffset(batch, next), last: next - 1n });
+    const first = firstOffset('prepared' in batch ? batch.prepared.firstOffset : batch.events[0]?.offset, batch.deadLetters[0]?.offset, next);
+    const plan = planBatch({ stored, soughtTo: stored, first, last: next - 1n });
     if (plan.action !== 'apply') {
-      return { ...result, skipped: true, alreadyApplied: batch.events.length + batch.deadLetters.length, nextOffset: String(stored) };
+      return { ...result, skipped: true, alreadyApplied: eventCount + batch.deadLetters.length, nextOffset: String(stored) };
     }
-    const below = offsetBelow(plan.from);
-    const events = batch.events.filter((e) => !below(e.offset));
-    const deadLetters = batch.deadLetters.filter((d) => !below(d.offset));
-    result.alreadyApplied = batch.events.length - events.length + batch.deadLetters.length - deadLetters.length;
+    let prepared: PreparedEvents;
+    let deadLetters: readonly BatchDeadLetter[];
+    if ('prepared' in batch) {
+      // Prepared events cannot be left out one by one: the worker plans a batch before preparing it.
+      if (plan.from > first) {
+        throw new CasepipeError('STORE_FAILED', `${topic}[${partition}]: a prepared batch from offset ${first} reaches below the stored next offset ${plan.from}; prepare only records at or past it`);
+      }
+      prepared = batch.prepared;
+      deadLetters = batch.deadLetters;
+    } else {
+      const below = offsetBelow(plan.from);
+      const events = batch.events.filter((e) => !below(e.offset));
+      deadLetters = batch.deadLetters.filter((d) => !below(d.offset));
+      result.alreadyApplied = batch.events.length - events.length + batch.deadLetters.length - deadLetters.length;
+      prepared = prepareBatch(events, deadLetters);
+    }
 
     // Statements are sent together where no result is read between them: each call is a round trip
     // through libuv's thread pool.
@@ -451,7 +469,7 @@ export class LiveStore {
       const filter = state.filter;
       return filter ? (hi: number, lo: number) => !filter.mayContain(hi, lo) : () => true;
     };
-    const staged = await stageBatch(conn, events, deadLetters, {
+    const staged = await writeStaging(conn, prepared, {
       milestones: certainlyNew(states.milestones),
       consultations: certainlyNew(states.consultations),
     });
@@ -488,12 +506,12 @@ export class LiveStore {
       recentAfter.set(state, recentRows);
     }
     const last = [nextOffsetSql(topic, partition, next), 'COMMIT'];
-    if (events.length > 0 || deadLetters.length > 0) last.unshift(qualityCountsSql(partition, merged));
+    if (prepared.events > 0 || deadLetters.length > 0) last.unshift(qualityCountsSql(partition, merged));
     await conn.run(last.join(';\n'));
     this.offsets.committed(topic, partition, next);
     for (const [state, rows] of recentAfter) state.recentRows = rows;
-    result.events = events.length;
-    result.duplicates = events.length - result.inserted;
+    result.events = prepared.events;
+    result.duplicates = prepared.events - result.inserted;
     result.deadLetters = deadLetters.length;
     this.logger.debug({ topic, partition, ...result }, 'batch applied');
     return result;
@@ -585,12 +603,10 @@ function toBigInt(offset: string, what: string): bigint {
 }
 
 /** The batch's first record offset (records come in offset order); a batch without records starts at its end. */
-function firstOffset(batch: PartitionBatch, next: bigint): bigint {
-  const e = batch.events[0]?.offset;
-  const d = batch.deadLetters[0]?.offset;
-  if (e === undefined && d === undefined) return next - 1n;
-  if (e === undefined || d === undefined) return BigInt((e ?? d)!);
-  return BigInt(e) < BigInt(d) ? BigInt(e) : BigInt(d);
+function firstOffset(event: string | undefined, deadLetter: string | undefined, next: bigint): bigint {
+  if (event === undefined && deadLetter === undefined) return next - 1n;
+  if (event === undefined || deadLetter === undefined) return BigInt((event ?? deadLetter)!);
+  return BigInt(event) < BigInt(deadLetter) ? BigInt(event) : BigInt(deadLetter);
 }
 
 async function rollback(conn: DuckDBConnection): Promise<void> {

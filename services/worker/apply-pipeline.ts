@@ -24,7 +24,8 @@ export type StoreWait = 'apply_queue_full' | 'previous_batch';
  *   it would for a synchronous failure. So that a next batch comes even at the end of the topic, the
  *   caller seeks the partition back to its stored offset when an apply fails (`onFailure`).
  * - At most `maxInFlight` batches are queued or being applied; a handler waits for room (the
- *   backpressure that bounds the decoded events held in memory).
+ *   backpressure that bounds the prepared batches, and kafkajs's records of the fetch in hand, held
+ *   in memory).
  * - `drain()` waits for every queued apply: before the stored offsets are read for a seek after a
  *   rebalance, and before the store closes.
  *
