@@ -1,8 +1,9 @@
 /**
  * The live store: the stream worker's DuckDB file. One writing process (this one), a few writer connections.
  * `applyBatch` is the whole exactly-once step: in one transaction it leaves out records below the
- * partition's stored next offset, merges the rest (services/store/dedupe-merge.ts), adds the quality
- * counters and stores the partition's new next offset. See docs/live-store.md.
+ * partition's stored next offset (a batch prepared by the worker must start at or past it), merges the
+ * rest (services/store/dedupe-merge.ts), adds the quality counters and stores the partition's new next
+ * offset. See docs/live-store.md.
  */
 import fs from 'node:fs';
 import os from 'node:os';
