@@ -1,7 +1,8 @@
 /**
  * Puts a batch into the TEMP staging tables, so the merge is set-based SQL instead of a statement per
- * event: the batch's winners as one packed row that DuckDB unpacks (below), the quality counters with
- * a DuckDB appender.
+ * event: `prepareBatch` picks the batch's winners and counts (no store needed: the stream worker runs it
+ * as a batch arrives), `writeStaging` appends them (numbers as typed vectors, ids as packed texts that
+ * DuckDB unpacks, below) and the quality counters.
  */
 import {
   BIGINT,
@@ -250,7 +251,7 @@ export async function stageBatch(
   deadLetters: readonly BatchDeadLetter[],
   certainlyNew: CertainlyNew = NEVER_NEW,
 ): Promise<StagedBatch> {
-  return writeStaging(conn, prepareBatch(events, deadLetters), certainlyNew);
+  return writeStaging(conn, prepareBatch(events, deadLetters, 'staged batch'), certainlyNew);
 }
 
 /**
@@ -274,9 +275,11 @@ function keySlots(events: number): Int32Array {
  * copy that lost within the batch as a dropped duplicate of its own month and department, and the dead
  * letters per (ingestion month, department or '', reason). Picking the batch's winners here instead of
  * in SQL (arg_min over the rank key, joined back) spares DuckDB a hash aggregate and a join over every
- * staged event. Pure: the store's state comes in at `writeStaging`.
+ * staged event. Pure: the store's state comes in at `writeStaging`. An event of a kind the store cannot
+ * keep (validation dead-letters those first) is refused with UNKNOWN_KIND, naming `source` (e.g.
+ * `topic[partition]`) and its offset.
  */
-export function prepareBatch(events: readonly BatchEvent[], deadLetters: readonly BatchDeadLetter[]): PreparedEvents {
+export function prepareBatch(events: readonly BatchEvent[], deadLetters: readonly BatchDeadLetter[], source: string): PreparedEvents {
   const counts = new Counts();
   const n = events.length;
   const eventMonth = monthCache();
@@ -307,7 +310,7 @@ export function prepareBatch(events: readonly BatchEvent[], deadLetters: readonl
   for (let i = 0; i < n; i++) {
     const { event: e, timestampMs } = events[i];
     if (!KNOWN_KINDS.has(e.kind)) {
-      throw new CasepipeError('UNKNOWN_KIND', `offset ${events[i].offset} event ${e.eventId}: kind ${JSON.stringify(e.kind)} cannot be stored (validate and dead-letter it first)`);
+      throw new CasepipeError('UNKNOWN_KIND', `${source}@${events[i].offset} event ${e.eventId}: kind ${JSON.stringify(e.kind)} cannot be stored (validate and dead-letter it first)`);
     }
     const month = eventMonth(e.eventTime);
     months[i] = month;

@@ -57,7 +57,7 @@ function batch(partition: number, firstOffset: number, events: CaseEvent[], time
 
 /** The batch as the stream worker queues it: its events prepared for staging. */
 function prepared(b: PartitionBatch): PreparedPartitionBatch {
-  return { topic: b.topic, partition: b.partition, nextOffset: b.nextOffset, prepared: prepareBatch(b.events, b.deadLetters), deadLetters: b.deadLetters };
+  return { topic: b.topic, partition: b.partition, nextOffset: b.nextOffset, prepared: prepareBatch(b.events, b.deadLetters, `${b.topic}[${b.partition}]`), deadLetters: b.deadLetters };
 }
 
 async function failure(p: Promise<unknown>): Promise<Error> {

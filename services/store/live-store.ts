@@ -14,7 +14,6 @@ import type { Logger } from '../platform/logger.js';
 import { silentLogger } from '../platform/logger.js';
 import type { Month, MonthFigures } from '../figures/window-figures.js';
 import { readMonthFigures } from '../figures/month-figures.js';
-import { EVENT_KINDS } from '../contract/case-event.js';
 import type { BatchDeadLetter, BatchResult, PartitionBatch, PreparedPartitionBatch } from './batch.js';
 import { offsetBelow, planBatch } from './batch-plan.js';
 import { CLEAR_STAGING, prepareBatch, STAGING_DDL, writeStaging, type PreparedEvents } from './batch-staging.js';
@@ -106,7 +105,6 @@ interface EntityState {
   recentRows: number;
 }
 
-const KNOWN_KINDS = new Set<string>(EVENT_KINDS.filter((k) => k !== 'UNKNOWN'));
 
 export class LiveStore {
   private closed = false;
@@ -338,14 +336,6 @@ export class LiveStore {
    */
   async applyBatch(batch: PartitionBatch | PreparedPartitionBatch): Promise<BatchResult> {
     this.assertOpen();
-    if (!('prepared' in batch)) for (const { event, offset } of batch.events) {
-      if (!KNOWN_KINDS.has(event.kind)) {
-        throw new CasepipeError(
-          'UNKNOWN_KIND',
-          `${batch.topic}[${batch.partition}]@${offset} event ${event.eventId}: kind ${JSON.stringify(event.kind)} cannot be stored (validate and dead-letter it first)`,
-        );
-      }
-    }
     if (this.collectGarbageEvery > 0 && ++this.batchesSinceCollection >= this.collectGarbageEvery) {
       this.batchesSinceCollection = 0;
       collectGarbage();
@@ -455,7 +445,7 @@ export class LiveStore {
       const events = batch.events.filter((e) => !below(e.offset));
       deadLetters = batch.deadLetters.filter((d) => !below(d.offset));
       result.alreadyApplied = batch.events.length - events.length + batch.deadLetters.length - deadLetters.length;
-      prepared = prepareBatch(events, deadLetters);
+      prepared = prepareBatch(events, deadLetters, `${topic}[${partition}]`);
     }
 
     // Statements are sent together where no result is read between them: each call is a round trip

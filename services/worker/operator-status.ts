@@ -11,7 +11,7 @@ import type { OperatorMetrics } from './operator-metrics.js';
 import type { LagReading, PartitionLagWatcher } from './partition-lag.js';
 import type { NotReadyReason, Readiness } from './readiness.js';
 import { snapshotHistory, type SnapshotHealth, type SnapshotRun, type SnapshotVersionInfo } from './snapshot-health.js';
-import type { PartitionBatch, PreparedPartitionBatch } from '../store/batch.js';
+import type { PreparedPartitionBatch } from '../store/batch.js';
 import type { CheckpointStats } from '../store/live-store.js';
 
 export interface HistorySample {
@@ -83,21 +83,10 @@ export class OperatorStatus {
   }
 
   /** A batch the store applied: its records count as throughput, its events date their departments. */
-  observe(batch: PartitionBatch | PreparedPartitionBatch): void {
-    if ('prepared' in batch) {
-      // Preparing the batch found each department's newest record.
-      this.processed += batch.prepared.events + batch.deadLetters.length;
-      for (const { code, name, atMs } of batch.prepared.departments) this.deps.departments.saw(code, name, atMs);
-      return;
-    }
-    this.processed += batch.events.length + batch.deadLetters.length;
-    // The newest record per department first: one update per department and batch, not per event.
-    const newest = new Map<string, { name: string; atMs: number }>();
-    for (const e of batch.events) {
-      const had = newest.get(e.event.departmentCode);
-      if (!had || e.timestampMs > had.atMs) newest.set(e.event.departmentCode, { name: e.event.departmentName, atMs: e.timestampMs });
-    }
-    for (const [code, { name, atMs }] of newest) this.deps.departments.saw(code, name, atMs);
+  observe(batch: PreparedPartitionBatch): void {
+    this.processed += batch.prepared.events + batch.deadLetters.length;
+    // Preparing the batch found each department's newest record: one update per department and batch.
+    for (const { code, name, atMs } of batch.prepared.departments) this.deps.departments.saw(code, name, atMs);
   }
 
   async refresh(): Promise<void> {

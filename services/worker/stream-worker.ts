@@ -247,7 +247,7 @@ export class StreamWorker {
 
     // Queued for the store as columns, not event objects (see PreparedEvents); the handler returns so
     // that kafkajs fetches the next batches meanwhile.
-    const queued: PreparedPartitionBatch = { topic, partition, nextOffset: work.nextOffset, prepared: prepareBatch(work.events, work.deadLetters), deadLetters: work.deadLetters };
+    const queued: PreparedPartitionBatch = { topic, partition, nextOffset: work.nextOffset, prepared: prepareBatch(work.events, work.deadLetters, `${topic}[${partition}]`), deadLetters: work.deadLetters };
     work.events = []; // not held while this handler waits for room in the queue
     const stillOurs = () => isRunning() && !isStale();
     resolveOffset(batch.lastOffset());
