@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Kafka, Partitioners, logLevel as KafkaLogLevel, type KafkaConfig, type Producer, type ProducerConfig, type logCreator } from 'kafkajs';
 import { CasepipeError } from './errors.js';
+import { installRecordBatchDecoder } from './kafka-record-batch.js';
 import type { Logger } from './logger.js';
 import type { Config } from './config.js';
 
@@ -60,6 +61,10 @@ class CasepipeKafka extends Kafka {
 }
 
 export function createKafka(config: Config, brokers: string[], logger: Logger, overrides: Partial<KafkaConfig> = {}): Kafka {
+  // Consumers of this process decode record batches with services/platform/kafka-record-batch.ts.
+  if (installRecordBatchDecoder() === 'too-late') {
+    logger.warn({ component: 'kafkajs' }, "a consumer fetched before casepipe's record batch decoder was installed: kafkajs' own decodes this process' records");
+  }
   return new CasepipeKafka({
     clientId: config.kafka.clientId,
     brokers,

@@ -4,13 +4,14 @@
  * this run, each as its own process timed from launch until its group's committed offsets reach the end:
  *   - the stream worker (`casepipe worker`, the real one),
  *   - the Kafka Streams peer (tests/bench/peers/kafka-streams; built with Maven when its jar is missing),
- *   - a raw kafkajs consumer (tests/bench/peers/raw-kafkajs.ts),
+ *   - a raw kafkajs consumer (tests/bench/peers/raw-kafkajs.ts), and the same with the worker's record
+ *     batch decoder (services/platform/kafka-record-batch.ts) in place of kafkajs' own,
  *   - Kafka's own consumer (org.apache.kafka.tools.ConsumerPerformance): launch until it exits after
  *     reading every record; the machine's ceiling.
  * CPU is the process tree's user+system time from /proc at the moment it caught up; peak RSS is the
  * largest resident size seen (sampled every 200 ms, and the main process's VmHWM).
  * The peer's and the worker's figures (every month, department and metric) must be equal, or it throws.
- * HOTPATH_SKIP=peer,perf leaves out runners (comma list of worker, peer, raw, perf) for a quick look.
+ * HOTPATH_SKIP=peer,perf leaves out runners (comma list of worker, peer, raw, decoder, perf) for a quick look.
  * HOTPATH_CPU_PROF=<folder> runs the worker under `node --cpu-prof` and keeps its .cpuprofile there
  * (written when the worker stops, after the measured part).
  * HOTPATH_KEEP_WORK=1 keeps the work folder (each runner's log, the worker's store); HOTPATH_LOG_LEVEL
@@ -410,6 +411,14 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
       await stopChild(m.child, 'the raw kafkajs consumer');
     }
 
+    if (!skip.has('decoder')) {
+      console.error("[hotpath] raw kafkajs consumer with casepipe's record batch decoder ...");
+      const env = { ...kafkaEnv, BENCH_TOPIC: topic, BENCH_GROUP: `${group}rawdecoder`, BENCH_RECORD_DECODER: 'casepipe' };
+      const m = await measure("the raw consumer with casepipe's decoder", node[0], [...node.slice(1), 'tests/bench/peers/raw-kafkajs.ts'], env, caughtUp(`${group}rawdecoder`), path.join(work, 'rawdecoder.log'));
+      results.decoder = m;
+      await stopChild(m.child, "the raw consumer with casepipe's decoder");
+    }
+
     if (!skip.has('perf')) {
       console.error('[hotpath] Kafka consumer perf tool ...');
       const args = ['-cp', PEER_CLASSPATH, 'org.apache.kafka.tools.ConsumerPerformance', '--bootstrap-server', brokers.join(','), '--topic', topic, '--messages', String(n), '--group', `${group}perf`, '--timeout', '120000'];
@@ -457,6 +466,7 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
     worker: 'stream worker (casepipe worker)',
     peer: 'Kafka Streams peer (EOS v2, 2 threads, RocksDB)',
     raw: 'raw kafkajs consumer',
+    decoder: "raw kafkajs consumer, casepipe's record batch decoder",
     perf: 'Kafka ConsumerPerformance (Java)',
   };
   const out: BenchResult[] = [];
