@@ -202,9 +202,12 @@ export interface MergeInput {
 
 /**
  * Runs steps 2-4 for one entity; the caller holds the transaction and has staged the batch
- * (step 1, services/store/batch-staging.ts).
+ * (step 1, services/store/batch-staging.ts). `pending` holds statements not sent yet (staging's
+ * unpacking, an earlier entity's append): they go first in this entity's first call, and the
+ * entity's own writes are left there when it need not read anything (append mode, every winner
+ * fresh: the rows inserted are the fresh ones), for the caller's last call of the batch.
  */
-export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, input: MergeInput): Promise<MergeCounts> {
+export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, input: MergeInput, pending: string[]): Promise<MergeCounts> {
   const { partition, mayBeOld, append } = input;
   const old = partitionTable(spec.table, partition);
   const recent = recentTable(spec.table, partition);
@@ -217,16 +220,13 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
   const sameKey = `m.key_hash = s.key_hash AND m.${id1} = s.${id1} AND m.${id2} = s.${id2}`;
   const staged = (where: string) => `SELECT seq, n, ${stageProjection} FROM stage_events WHERE ${spec.stageFilter} AND ${where}`;
   const counts: MergeCounts = { inserted: 0, replaced: 0, moved: 0, existing: 0, oldCandidates: 0, oldFound: 0, merged: false };
-  const writes: string[] = [];
+  const writes = pending;
   if (append && input.fresh > 0) {
     writes.push(`INSERT INTO ${old} (partition, ${cols.join(', ')}, copies) SELECT ${partition}, ${cols.join(', ')}, n FROM (${staged('fresh')})`);
     counts.inserted = input.fresh;
   }
   const toMerge = append ? input.keys - input.fresh : input.keys;
-  if (toMerge === 0) {
-    if (writes.length > 0) await conn.run(writes.join(';\n'));
-    return counts;
-  }
+  if (toMerge === 0) return counts;
   counts.merged = true;
   // Staging holds the batch's own winner per key already, with its copies `n` (batch-staging.ts).
   // The recent table is small (at most recentRows plus a batch; empty in append mode, where it is not
@@ -294,8 +294,9 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
         WHERE ${merge}.seq = o.seq`)
     ).rowsChanged;
   }
-  // The writes go in one call with the statement that counts them (its result is the call's): each
-  // call is a round trip through libuv's thread pool. On an empty selection the joins skip the scan.
+  // The writes go in one call with the statement that counts them (the call's only SELECT, so its
+  // result is the call's): each call is a round trip through libuv's thread pool. On an empty
+  // selection the joins skip the scan.
   writes.push(
     `INSERT INTO ${append ? old : recent} (partition, ${cols.join(', ')}, copies)
      SELECT ${partition}, ${cols.join(', ')}, n FROM ${merge} WHERE is_new`,
@@ -324,6 +325,7 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
      FROM ${merge}`,
   );
   const [inserted, kept, replaced, moved] = (await conn.runAndReadAll(writes.join(';\n'))).getRows()[0].map(Number);
+  writes.length = 0;
   counts.inserted += inserted;
   counts.replaced = replaced;
   counts.moved = moved;

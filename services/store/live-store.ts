@@ -282,7 +282,7 @@ export class LiveStore {
    * Without a filter, or past its capacity, it is built again, larger, from the old table.
    */
   private async rememberAppendedKeys(
-    conn: DuckDBConnection, table: PartitionedTable, partition: number, state: EntityState, fresh: readonly number[], inserted: number,
+    conn: DuckDBConnection, table: PartitionedTable, partition: number, state: EntityState, fresh: readonly number[], inserted: number, pending: string[],
   ): Promise<void> {
     if (inserted === 0) return;
     const filter = state.filter;
@@ -290,6 +290,8 @@ export class LiveStore {
       for (let i = 0; i < fresh.length; i += 2) filter.add(fresh[i], fresh[i + 1]);
       return;
     }
+    // Rebuilt from the table, which must hold this batch's rows first.
+    await runPending(conn, pending);
     // At least 65,536 keys (96 KiB): a small partition does not rebuild it at every doubling.
     state.filter = await buildOldKeyFilter(conn, partitionTable(table, partition), Math.max(65_536, 2 * inserted));
     this.logger.debug({ table, partition, filterKeys: state.filter.count, capacity: state.filter.capacity }, 'old-key filter rebuilt');
@@ -460,10 +462,15 @@ export class LiveStore {
       const filter = state.filter;
       return filter ? (hi: number, lo: number) => !filter.mayContain(hi, lo) : () => true;
     };
-    const staged = await writeStaging(conn, prepared, {
-      milestones: certainlyNew(states.milestones),
-      consultations: certainlyNew(states.consultations),
-    });
+    // Statements not sent yet: the common batch (every winner certainly new) sends everything after
+    // its appends in one call, the last one below.
+    const pending: string[] = [];
+    const staged = await writeStaging(
+      conn,
+      prepared,
+      { milestones: certainlyNew(states.milestones), consultations: certainlyNew(states.consultations) },
+      pending,
+    );
     result.late = staged.late;
     const merged = [];
     const recentAfter = new Map<EntityState, number>();
@@ -480,25 +487,26 @@ export class LiveStore {
         append,
         keys: keys.keys,
         fresh: keys.fresh.length / 2,
-      });
+      }, pending);
       result.inserted += c.inserted;
       result.replaced += c.replaced;
       result.moved += c.moved;
       if (c.merged) merged.push(spec);
       if (append) {
-        await this.rememberAppendedKeys(conn, spec.table, partition, state, keys.fresh, c.inserted);
+        await this.rememberAppendedKeys(conn, spec.table, partition, state, keys.fresh, c.inserted, pending);
         continue;
       }
       let recentRows = state.recentRows + c.inserted;
       if (recentRows > this.recentRows) {
+        await runPending(conn, pending);
         await this.moveRecentToOld(conn, spec.table, partition, state, recentRows);
         recentRows = 0;
       }
       recentAfter.set(state, recentRows);
     }
-    const last = [nextOffsetSql(topic, partition, next), 'COMMIT'];
-    if (prepared.events > 0 || deadLetters.length > 0) last.unshift(qualityCountsSql(partition, merged));
-    await conn.run(last.join(';\n'));
+    if (prepared.events > 0 || deadLetters.length > 0) pending.push(qualityCountsSql(partition, merged));
+    pending.push(nextOffsetSql(topic, partition, next), 'COMMIT');
+    await runPending(conn, pending);
     this.offsets.committed(topic, partition, next);
     for (const [state, rows] of recentAfter) state.recentRows = rows;
     result.events = prepared.events;
@@ -598,6 +606,13 @@ function firstOffset(event: string | undefined, deadLetter: string | undefined, 
   if (event === undefined && deadLetter === undefined) return next - 1n;
   if (event === undefined || deadLetter === undefined) return BigInt((event ?? deadLetter)!);
   return BigInt(event) < BigInt(deadLetter) ? BigInt(event) : BigInt(deadLetter);
+}
+
+/** Sends the statements left pending, in one call, and empties the list. */
+async function runPending(conn: DuckDBConnection, pending: string[]): Promise<void> {
+  if (pending.length === 0) return;
+  await conn.run(pending.join(';\n'));
+  pending.length = 0;
 }
 
 async function rollback(conn: DuckDBConnection): Promise<void> {
