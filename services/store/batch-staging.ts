@@ -90,7 +90,8 @@ export const STAGING_DDL = `${STAGING_TABLES}
   FROM stage_raw, stage_dictionary;`;
 
 /**
- * Empties the staging tables by creating them again; run at the start of each batch's transaction.
+ * Empties the staging tables by creating them again: the store runs it in each batch's transaction, just
+ * before COMMIT (and before a batch that follows a failed one on the connection).
  * Not DELETE: a DELETE only marks rows deleted, and a TEMP table is never checkpointed, so its row
  * groups would keep every row ever staged on the connection (memory that only grows). Scans would
  * skip ever more dead rows, and DuckDB plans by the rows a table holds, dead ones included: after

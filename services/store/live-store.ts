@@ -109,6 +109,8 @@ interface EntityState {
 export class LiveStore {
   private closed = false;
   private batchesSinceCollection = 0;
+  /** Writer connections whose staging tables may hold a failed batch's rows (cleared before the next batch). */
+  private readonly stagingDirty = new WeakSet<DuckDBConnection>();
   private collectGarbageEvery = 8;
   /**
    * Readers (figures, the scheduler) use their own connection: on a writer's connection they would
@@ -451,8 +453,11 @@ export class LiveStore {
     }
 
     // Statements are sent together where no result is read between them: each call is a round trip
-    // through libuv's thread pool.
-    await conn.run(`BEGIN TRANSACTION; ${CLEAR_STAGING}`);
+    // through libuv's thread pool. The staging tables are TEMP scratch of this connection: they are
+    // appended to before BEGIN (autocommit) and created again, empty, just before COMMIT. Only after
+    // a batch that failed on this connection do they hold rows when the next one starts.
+    if (this.stagingDirty.has(conn)) await conn.run(CLEAR_STAGING);
+    this.stagingDirty.add(conn);
     // Append mode per entity: its recent table is empty and stays so (recentRows 0). Then staging asks
     // the old-key filter in JavaScript and the keys it has certainly not seen are appended without a merge.
     const states = { milestones: this.entityState('milestones', partition), consultations: this.entityState('consultations', partition) };
@@ -464,7 +469,7 @@ export class LiveStore {
     };
     // Statements not sent yet: the common batch (every winner certainly new) sends everything after
     // its appends in one call, the last one below.
-    const pending: string[] = [];
+    const pending: string[] = ['BEGIN TRANSACTION'];
     const staged = await writeStaging(
       conn,
       prepared,
@@ -505,8 +510,9 @@ export class LiveStore {
       recentAfter.set(state, recentRows);
     }
     if (prepared.events > 0 || deadLetters.length > 0) pending.push(qualityCountsSql(partition, merged));
-    pending.push(nextOffsetSql(topic, partition, next), 'COMMIT');
+    pending.push(nextOffsetSql(topic, partition, next), CLEAR_STAGING, 'COMMIT');
     await runPending(conn, pending);
+    this.stagingDirty.delete(conn);
     this.offsets.committed(topic, partition, next);
     for (const [state, rows] of recentAfter) state.recentRows = rows;
     result.events = prepared.events;
