@@ -74,6 +74,8 @@ const schema = z.object({
   CASEPIPE_GROUP_ID: z.string().min(1).default('casepipe-worker'),
   /** How long the group waits for a worker that stopped answering (a crashed one) before moving its partitions. */
   CASEPIPE_SESSION_TIMEOUT_MS: wholeNumber(6000, 300000).default(30000),
+  /** Where the worker decodes, validates and prepares batches: a thread beside its own (faster, ~80 MiB more) or its own thread. */
+  CASEPIPE_RECORD_CHECK: z.enum(['thread', 'inline']).default('thread'),
   /** 0 asks the system for any free port (tests). */
   CASEPIPE_WORKER_PORT: wholeNumber(0, 65535).default(9464),
   /** The admin port's bind address: loopback unless the worker must be reached from elsewhere (a container). */
@@ -131,6 +133,7 @@ export interface Config {
   allowFewerReplicas: boolean;
   groupId: string;
   sessionTimeoutMs: number;
+  recordCheck: 'thread' | 'inline';
   workerPort: number;
   admin: {
     /** Bind address of the admin port. */
@@ -205,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     allowFewerReplicas: c.CASEPIPE_ALLOW_FEWER_REPLICAS === 'true',
     groupId: c.CASEPIPE_GROUP_ID,
     sessionTimeoutMs: c.CASEPIPE_SESSION_TIMEOUT_MS,
+    recordCheck: c.CASEPIPE_RECORD_CHECK,
     workerPort: c.CASEPIPE_WORKER_PORT,
     admin: {
       host: c.CASEPIPE_WORKER_HOST,

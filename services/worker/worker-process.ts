@@ -227,6 +227,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     deadLetterTopic: opts.topics.deadLetters,
     groupId: config.groupId,
     sessionTimeoutMs: config.sessionTimeoutMs,
+    recordCheck: config.recordCheck,
     // Sticky first: a moved partition is replayed by its new owner, so move as few as possible.
     partitionAssigners: (owned) => [stickyAssigner(() => ({ [opts.topics.caseEvents]: owned() })), PartitionAssigners.roundRobin],
     onStoreProblem: (problem) => (problem ? readiness.set('STORE_DISK_FULL', problem.message) : readiness.clear('STORE_DISK_FULL')),

@@ -1,7 +1,8 @@
 /**
  * Poison: corrupt bytes, an unknown fingerprint, a truncated body, an empty value and each validation
  * reason end up in the dead-letter topic byte-identical with the right reason header; every good event
- * after them is counted; the worker keeps running.
+ * after them is counted; the worker keeps running. With the records judged on the record-check thread
+ * and on the worker's own thread.
  */
 import type { CaseEvent } from '../../services/contract/case-event.js';
 import { encodeCaseEvent } from '../../services/contract/codec.js';
@@ -45,9 +46,11 @@ function poison(): { record: RawRecord; reason: string; stage: 'decode' | 'valid
   ];
 }
 
-describe('poison records', () => {
+// Both places a worker can judge records: its record-check thread (the default) and its own thread.
+describe.each(['thread', 'inline'])('poison records (record check: %s)', (recordCheck) => {
   it('dead-letters each bad record byte-identical with its reason and counts every good one', async () => {
-    const p = testPipeline('poison');
+    const p = testPipeline('poison', { CASEPIPE_RECORD_CHECK: recordCheck });
+    expect(p.config.recordCheck).toBe(recordCheck);
     const kafka = testKafka();
     const admin = kafka.admin();
     await admin.connect();

@@ -1,0 +1,95 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { checkCaseEventRecord } from '../contract/check-record.js';
+import { encodeCaseEvent } from '../contract/codec.js';
+import { sampleEvent } from '../contract/test-events.js';
+import { prepareBatch } from '../store/batch-staging.js';
+import type { BatchDeadLetter, BatchEvent } from '../store/batch.js';
+import { syntheticRecords } from '../store/testing/synthetic-events.js';
+import { checkBatch, packRecords } from './batch-check.js';
+import { RecordCheckThread } from './record-check-thread.js';
+
+type Rec = { key: Buffer | null; value: Buffer | null; timestamp: string; offset: string };
+
+/** 400 valid records with copies, and every way a record fails, mixed in. */
+function records(): Rec[] {
+  const out: Rec[] = [];
+  let offset = 1_000;
+  for (const r of syntheticRecords({ seed: 5, count: 400, duplicateRate: 0.3 })) {
+    out.push({ key: Buffer.from(r.event.caseId), value: encodeCaseEvent(r.event), timestamp: String(r.timestampMs), offset: String(offset++) });
+  }
+  const at = (i: number, r: Omit<Rec, 'offset'>) => out.splice(i, 0, { ...r, offset: '0' });
+  const e = sampleEvent('RECEIVED');
+  const ts = String(e.eventTime + 60_000);
+  at(3, { key: Buffer.from(e.caseId), value: null, timestamp: ts }); // tombstone
+  at(50, { key: null, value: Buffer.from('{"not":"avro"}'), timestamp: ts });
+  at(120, { key: Buffer.from('another-case'), value: encodeCaseEvent(e), timestamp: ts }); // key mismatch
+  at(200, { key: null, value: encodeCaseEvent(e), timestamp: ts }); // no key
+  at(260, { key: Buffer.from(e.caseId), value: encodeCaseEvent({ ...e, sourceRecordId: '13912345678' }), timestamp: ts }); // personal data
+  at(300, { key: Buffer.from(e.caseId), value: encodeCaseEvent(e), timestamp: String(e.eventTime - 86_400_000 * 40) }); // before its own time
+  out.forEach((r, i) => (r.offset = String(5_000 + i * 2)));
+  return out;
+}
+
+/** What the worker did on its own thread: checkCaseEventRecord per record, then prepareBatch. */
+function inline(source: string, recs: Rec[]) {
+  const events: BatchEvent[] = [];
+  const deadLetters: BatchDeadLetter[] = [];
+  const invalid: { index: number; code: string; departmentCode: string | null }[] = [];
+  recs.forEach((r, index) => {
+    const timestampMs = Number(r.timestamp);
+    const c = checkCaseEventRecord({ key: r.key, value: r.value, timestampMs });
+    if (c.ok) events.push({ event: c.event, offset: r.offset, timestampMs });
+    else {
+      invalid.push({ index, code: c.code, departmentCode: c.departmentCode });
+      deadLetters.push({ offset: r.offset, departmentCode: c.departmentCode, reason: c.code, timestampMs });
+    }
+  });
+  return { prepared: prepareBatch(events, deadLetters, source), invalid };
+}
+
+const thread = new RecordCheckThread();
+afterAll(() => thread.close());
+
+describe('checkBatch', () => {
+  it('judges and prepares a packed batch as the worker’s own thread does, record for record', () => {
+    const recs = records();
+    const checked = checkBatch(packRecords('case-events[3]', recs)!);
+    const expected = inline('case-events[3]', recs);
+    expect(checked.prepared).toEqual(expected.prepared);
+    expect(checked.invalid.map((b) => ({ index: b.index, code: b.code, departmentCode: b.departmentCode }))).toEqual(expected.invalid);
+    expect(checked.invalid.map((b) => b.code).sort()).toEqual(['EMPTY_VALUE', 'KEY_MISMATCH', 'KEY_MISMATCH', 'NOT_AVRO', 'PERSONAL_DATA', 'INVALID_EVENT_TIME'].sort());
+    expect(checked.byKind.reduce((n, [, k]) => n + k, 0)).toBe(recs.length - checked.invalid.length);
+  });
+
+  it('leaves a batch with an offset of 2^53 or more to the worker’s own thread', () => {
+    expect(packRecords('t[0]', [{ key: null, value: null, timestamp: '0', offset: '9007199254740992' }])).toBeUndefined();
+    expect(packRecords('t[0]', [{ key: null, value: null, timestamp: '0', offset: '9007199254740991' }])).toBeDefined();
+  });
+});
+
+describe('RecordCheckThread', () => {
+  it('answers on its thread what checkBatch answers here, several batches in flight', async () => {
+    const recs = records();
+    const halves = [recs.slice(0, 200), recs.slice(200)];
+    const answers = await Promise.all(halves.map((h, i) => thread.check(packRecords(`case-events[${i}]`, h)!)));
+    halves.forEach((h, i) => expect(answers[i]).toEqual(checkBatch(packRecords(`case-events[${i}]`, h)!)));
+  });
+
+  it('fails the batch it cannot judge, with the thread’s error, and judges the next one', async () => {
+    const bad = packRecords('t[0]', [{ key: null, value: Buffer.from('x'), timestamp: '0', offset: '1' }])!;
+    bad.layout[2] = 1 << 30; // the value starts far past the buffer
+    await expect(thread.check(bad)).rejects.toThrow(/record-check thread: .*(offset|out of range|bounds)/i);
+    const recs = records().slice(0, 10);
+    await expect(thread.check(packRecords('t[0]', recs)!)).resolves.toEqual(checkBatch(packRecords('t[0]', recs)!));
+  });
+
+  it('fails the batches in flight when the thread ends, and starts a new one for the next', async () => {
+    const own = new RecordCheckThread();
+    const recs = records();
+    const inFlight = own.check(packRecords('t[0]', recs)!);
+    await own.close();
+    await expect(inFlight).rejects.toThrow(/record-check thread exited/);
+    await expect(own.check(packRecords('t[0]', recs.slice(0, 5))!)).resolves.toEqual(checkBatch(packRecords('t[0]', recs.slice(0, 5))!));
+    await own.close();
+  });
+});

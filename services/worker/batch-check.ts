@@ -1,0 +1,97 @@
+/**
+ * Judges a partition batch's records and prepares the valid ones for the store, from the records'
+ * bytes alone: what the stream worker does per batch between kafkajs and the apply queue, as a pure
+ * function of plain data so that it can run on the record-check thread (record-check-thread.ts)
+ * while the worker's own thread fetches and writes. The records travel as one buffer holding every
+ * key and value and typed arrays of where each is, their timestamps and their offsets: transferred to
+ * the thread, not copied, and no object per record.
+ */
+import { checkCaseEventRecord } from '../contract/check-record.js';
+import type { ErrorCode } from '../platform/errors.js';
+import { prepareBatch, type PreparedEvents } from '../store/batch-staging.js';
+import type { BatchDeadLetter, BatchEvent } from '../store/batch.js';
+
+/** A batch's records, packed (`packRecords`). */
+export interface PackedRecords {
+  /** `topic[partition]`, for messages. */
+  source: string;
+  bytes: ArrayBuffer;
+  /** Per record: key start, key length (-1: null), value start, value length (-1: null). */
+  layout: Int32Array;
+  timestampsMs: Float64Array;
+  /** Kafka offsets (below 2^53: `packRecords` refuses others). */
+  offsets: Float64Array;
+}
+
+/** A record that cannot be counted: its index in the batch and why. */
+export interface InvalidRecord {
+  index: number;
+  stage: 'decode' | 'validate';
+  code: ErrorCode;
+  message: string;
+  departmentCode: string | null;
+}
+
+export interface CheckedBatch {
+  prepared: PreparedEvents;
+  invalid: InvalidRecord[];
+  /** Valid events by kind (the worker's eventsCounted). */
+  byKind: [string, number][];
+}
+
+/** Packs records (kafkajs messages) for `checkBatch`; undefined when an offset is 2^53 or more. */
+export function packRecords(source: string, records: readonly { key: Buffer | null; value: Buffer | null; timestamp: string; offset: string }[]): PackedRecords | undefined {
+  const n = records.length;
+  let size = 0;
+  for (const r of records) size += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  const bytes = new ArrayBuffer(size);
+  const into = new Uint8Array(bytes);
+  const layout = new Int32Array(4 * n);
+  const timestampsMs = new Float64Array(n);
+  const offsets = new Float64Array(n);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const r = records[i];
+    const offset = Number(r.offset);
+    if (!(offset <= Number.MAX_SAFE_INTEGER)) return undefined;
+    offsets[i] = offset;
+    timestampsMs[i] = Number(r.timestamp);
+    at = put(r.key, into, at, layout, 4 * i);
+    at = put(r.value, into, at, layout, 4 * i + 2);
+  }
+  return { source, bytes, layout, timestampsMs, offsets };
+}
+
+function put(b: Buffer | null, into: Uint8Array, at: number, layout: Int32Array, slot: number): number {
+  if (b === null) {
+    layout[slot] = 0;
+    layout[slot + 1] = -1;
+    return at;
+  }
+  into.set(b, at);
+  layout[slot] = at;
+  layout[slot + 1] = b.length;
+  return at + b.length;
+}
+
+/** checkCaseEventRecord for every record, then prepareBatch over the valid ones and the dead letters. */
+export function checkBatch(packed: PackedRecords): CheckedBatch {
+  const { bytes, layout, timestampsMs, offsets } = packed;
+  const view = (slot: number) => (layout[slot + 1] < 0 ? null : Buffer.from(bytes, layout[slot], layout[slot + 1]));
+  const events: BatchEvent[] = [];
+  const deadLetters: BatchDeadLetter[] = [];
+  const invalid: InvalidRecord[] = [];
+  const byKind = new Map<string, number>();
+  for (let i = 0; i < offsets.length; i++) {
+    const timestampMs = timestampsMs[i];
+    const check = checkCaseEventRecord({ key: view(4 * i), value: view(4 * i + 2), timestampMs });
+    if (check.ok) {
+      events.push({ event: check.event, offset: String(offsets[i]), timestampMs });
+      byKind.set(check.event.kind, (byKind.get(check.event.kind) ?? 0) + 1);
+    } else {
+      invalid.push({ index: i, stage: check.stage, code: check.code, message: check.message, departmentCode: check.departmentCode });
+      deadLetters.push({ offset: String(offsets[i]), departmentCode: check.departmentCode, reason: check.code, timestampMs });
+    }
+  }
+  return { prepared: prepareBatch(events, deadLetters, packed.source), invalid, byKind: [...byKind] };
+}
