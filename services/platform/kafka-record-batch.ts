@@ -23,7 +23,6 @@ import { createRequire, Module } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- kafkajs' internals have no types */
 type KafkajsDecoder = {
   buffer: Buffer;
   offset: number;

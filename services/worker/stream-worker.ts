@@ -6,6 +6,9 @@
  * the truth. Every partition the group assigns is sought to its stored next offset; what a fetched
  * batch then means (skip, apply, seek back) is decided by services/store/batch-plan.ts. The Kafka
  * commit after the transaction is only a hint for lag tools.
+ *
+ * A batch's records are judged and prepared for the store by batch-check.ts, by default on the
+ * record-check thread (record-check-thread.ts) while this thread fetches and writes.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, PartitionAssigner, Producer } from 'kafkajs';
 import { checkCaseEventRecord } from '../contract/check-record.js';
