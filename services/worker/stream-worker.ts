@@ -52,7 +52,7 @@ export interface StreamWorkerOptions {
   sessionTimeoutMs?: number;
   /**
    * Where batches are decoded, validated and prepared for the store: on a thread beside this one
-   * (record-check-thread.ts; default) or on this one ('inline', ~80 MiB less memory).
+   * (record-check-thread.ts; default) or on this one ('inline', ~80-100 MiB less memory).
    */
   recordCheck?: 'thread' | 'inline';
   /** Partition batches handled (planned, decoded, validated) at once (default 3). */

@@ -9,16 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from '@jest/globals';
 import { CompressionTypes, type Kafka } from 'kafkajs';
 import { createTopics, testBrokers, testKafka, uniqueName } from '../fixtures/broker.js';
+import { readRecords, type SeenRecord } from '../fixtures/read-records.js';
 import { PROJECT_ROOT } from '../fixtures/test-broker-state.js';
-
-interface SeenRecord {
-  partition: number;
-  offset: string;
-  timestamp: string;
-  key: string | null;
-  value: string | null;
-  headers: Record<string, string | null | (string | null)[]>;
-}
 
 async function produce(kafka: Kafka, topic: string): Promise<number> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -46,32 +38,6 @@ async function produce(kafka: Kafka, topic: string): Promise<number> {
   return 1300;
 }
 
-async function readInJest(kafka: Kafka, topic: string, want: number): Promise<SeenRecord[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('decoder-jest') });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen: SeenRecord[] = [];
-  const hex = (b: Buffer | null | undefined) => (b == null ? null : b.toString('hex'));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kafkajs' decoder: ${seen.length} of ${want} records in 60 s`)), 60_000);
-    consumer
-      .run({
-        eachBatch: async ({ batch }) => {
-          for (const m of batch.messages) {
-            const headers = Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => hex(x as Buffer)) : hex(v as Buffer)]));
-            seen.push({ partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: hex(m.key), value: hex(m.value), headers });
-          }
-          if (seen.length >= want) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return seen;
-}
 
 const order = (a: SeenRecord, b: SeenRecord) => a.partition - b.partition || Number(a.offset) - Number(b.offset);
 
@@ -93,7 +59,7 @@ describe("casepipe's record batch decoder on a real broker", () => {
       });
       if (child.status !== 0) throw new Error(`the reader process failed (exit ${child.status}):\n${child.stderr.slice(-3000)}`);
       const theirs = JSON.parse(child.stdout) as { batches: number; records: SeenRecord[] };
-      const ours = await readInJest(kafka, topic, want);
+      const ours = await readRecords(kafka, topic, uniqueName('decoder-jest'), want);
 
       expect(theirs.batches).toBeGreaterThan(0); // the reader's records came through casepipe's decoder
       expect(theirs.records).toHaveLength(want);
