@@ -17,10 +17,10 @@ import { isCasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { planBatch } from '../store/batch-plan.js';
 import { prepareBatch, type PreparedEvents } from '../store/batch-staging.js';
-import { packRecords } from './batch-check.js';
-import { RecordCheckThread } from './record-check-thread.js';
 import type { BatchResult, PartitionBatch, PreparedPartitionBatch } from '../store/batch.js';
 import { ApplyPipeline } from './apply-pipeline.js';
+import { packRecords } from './batch-check.js';
+import { RecordCheckThread } from './record-check-thread.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** Consumer restarts in a row (without a successful batch between) before the process gives up. */
