@@ -105,7 +105,6 @@ interface EntityState {
   recentRows: number;
 }
 
-
 export class LiveStore {
   private closed = false;
   private batchesSinceCollection = 0;

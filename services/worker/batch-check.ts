@@ -1,10 +1,10 @@
 /**
- * Judges a partition batch's records and prepares the valid ones for the store, from the records'
- * bytes alone: what the stream worker does per batch between kafkajs and the apply queue, as a pure
- * function of plain data so that it can run on the record-check thread (record-check-thread.ts)
- * while the worker's own thread fetches and writes. The records travel as one buffer holding every
- * key and value and typed arrays of where each is, their timestamps and their offsets: transferred to
- * the thread, not copied, and no object per record.
+ * Judges a partition batch's records and prepares the valid ones for the store: what the stream
+ * worker does per batch between kafkajs and the apply queue (`checkRecords`), on kafkajs' messages
+ * on the worker's own thread or, packed (`checkBatch`), on the record-check thread
+ * (record-check-thread.ts) while the worker's thread fetches and writes. Packed, a batch's records
+ * travel as one buffer holding every key and value and typed arrays of where each is, their
+ * timestamps and their offsets: transferred to the thread, not copied, and no object per record.
  */
 import { checkCaseEventRecord } from '../contract/check-record.js';
 import type { ErrorCode } from '../platform/errors.js';
@@ -74,24 +74,40 @@ function put(b: Buffer | null, into: Uint8Array, at: number, layout: Int32Array,
   return at + b.length;
 }
 
-/** checkCaseEventRecord for every record, then prepareBatch over the valid ones and the dead letters. */
+/** One record as checkRecords reads it. */
+export interface RecordView {
+  key: Buffer | null | undefined;
+  value: Buffer | null | undefined;
+  timestampMs: number;
+  offset: string;
+}
+
+/** `checkRecords` over packed records (what the record-check thread runs). */
 export function checkBatch(packed: PackedRecords): CheckedBatch {
   const { bytes, layout, timestampsMs, offsets } = packed;
   const view = (slot: number) => (layout[slot + 1] < 0 ? null : Buffer.from(bytes, layout[slot], layout[slot + 1]));
+  return checkRecords(packed.source, offsets.length, (i) => ({ key: view(4 * i), value: view(4 * i + 2), timestampMs: timestampsMs[i], offset: String(offsets[i]) }));
+}
+
+/**
+ * checkCaseEventRecord for every record (`recordAt(0 … n-1)`; the record's Kafka timestamp is its
+ * ingestion time), then prepareBatch over the valid ones and the dead letters.
+ */
+export function checkRecords(source: string, n: number, recordAt: (i: number) => RecordView): CheckedBatch {
   const events: BatchEvent[] = [];
   const deadLetters: BatchDeadLetter[] = [];
   const invalid: InvalidRecord[] = [];
   const byKind = new Map<string, number>();
-  for (let i = 0; i < offsets.length; i++) {
-    const timestampMs = timestampsMs[i];
-    const check = checkCaseEventRecord({ key: view(4 * i), value: view(4 * i + 2), timestampMs });
+  for (let i = 0; i < n; i++) {
+    const { key, value, timestampMs, offset } = recordAt(i);
+    const check = checkCaseEventRecord({ key, value, timestampMs });
     if (check.ok) {
-      events.push({ event: check.event, offset: String(offsets[i]), timestampMs });
+      events.push({ event: check.event, offset, timestampMs });
       byKind.set(check.event.kind, (byKind.get(check.event.kind) ?? 0) + 1);
     } else {
       invalid.push({ index: i, stage: check.stage, code: check.code, message: check.message, departmentCode: check.departmentCode });
-      deadLetters.push({ offset: String(offsets[i]), departmentCode: check.departmentCode, reason: check.code, timestampMs });
+      deadLetters.push({ offset, departmentCode: check.departmentCode, reason: check.code, timestampMs });
     }
   }
-  return { prepared: prepareBatch(events, deadLetters, packed.source), invalid, byKind: [...byKind] };
+  return { prepared: prepareBatch(events, deadLetters, source), invalid, byKind: [...byKind] };
 }

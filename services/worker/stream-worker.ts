@@ -11,15 +11,13 @@
  * record-check thread (record-check-thread.ts) while this thread fetches and writes.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, PartitionAssigner, Producer } from 'kafkajs';
-import { checkCaseEventRecord } from '../contract/check-record.js';
 import { deadLetterMessage, type DeadLetterMessage } from '../contract/dead-letter.js';
 import { isCasepipeError } from '../platform/errors.js';
 import type { Logger } from '../platform/logger.js';
 import { planBatch } from '../store/batch-plan.js';
-import { prepareBatch, type PreparedEvents } from '../store/batch-staging.js';
-import type { BatchResult, PartitionBatch, PreparedPartitionBatch } from '../store/batch.js';
+import type { BatchDeadLetter, BatchResult, PreparedPartitionBatch } from '../store/batch.js';
 import { ApplyPipeline } from './apply-pipeline.js';
-import { packRecords } from './batch-check.js';
+import { checkRecords, packRecords, type InvalidRecord } from './batch-check.js';
 import { RecordCheckThread } from './record-check-thread.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -240,44 +238,38 @@ export class StreamWorker {
       return; // every record already applied
     }
 
-    const work: PartitionBatch = { topic, partition, nextOffset: String(last + 1n), events: [], deadLetters: [] };
-    const toDeadLetter: DeadLetterMessage[] = [];
     // Only a batch that starts below the stored offset (a replay) needs each offset compared.
     const replay = first < plan.from;
     const records = replay ? batch.messages.filter((m) => BigInt(m.offset) >= plan.from) : batch.messages;
     const source = `${topic}[${partition}]`;
     // Judge every record and prepare the valid ones for the store (batch-check.ts): on the
-    // record-check thread while this one fetches and writes, or here.
+    // record-check thread while this one fetches and writes, or here. The record's Kafka timestamp is
+    // its ingestion time, not the clock: a replay judges every record as the first run did.
     const packed = this.checker ? packRecords(source, records) : undefined;
-    let prepared: PreparedEvents;
-    let byKind: Map<string, number>; // valid events by kind, for eventsCounted
-    if (this.checker && packed) {
-      const checked = await this.checker.check(packed);
-      // A seek while the thread worked (a rejoin) makes this batch stale: nothing is sent or queued.
-      if (!isRunning() || isStale()) return;
-      for (const bad of checked.invalid) this.deadLetter(topic, partition, records[bad.index], bad.stage, bad.code, bad.message, bad.departmentCode, work, toDeadLetter);
-      prepared = checked.prepared;
-      byKind = new Map(checked.byKind);
-    } else {
-      byKind = new Map<string, number>();
-      for (const message of records) {
-        const kind = this.classify(topic, partition, message, work, toDeadLetter);
-        if (kind !== undefined) byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
-      }
-      prepared = prepareBatch(work.events, work.deadLetters, source);
-    }
-    this.opts.metrics.recordsRead.inc({ topic, partition: String(partition) }, prepared.events + work.deadLetters.length);
+    const checked =
+      this.checker && packed
+        ? await this.checker.check(packed)
+        : checkRecords(source, records.length, (i) => ({ key: records[i].key, value: records[i].value, timestampMs: Number(records[i].timestamp), offset: records[i].offset }));
+    // A seek while the thread worked (a rejoin) makes this batch stale: nothing is sent or queued.
+    if (!isRunning() || isStale()) return;
+    const { prepared } = checked;
+    const byKind = new Map(checked.byKind); // valid events by kind, for eventsCounted
+    const deadLetters: BatchDeadLetter[] = checked.invalid.map((bad) => {
+      const message = records[bad.index];
+      return { offset: message.offset, departmentCode: bad.departmentCode, reason: bad.code, timestampMs: Number(message.timestamp) };
+    });
+    this.opts.metrics.recordsRead.inc({ topic, partition: String(partition) }, prepared.events + deadLetters.length);
 
-    if (toDeadLetter.length > 0) {
+    if (deadLetters.length > 0) {
       // Acknowledged by the broker before the offsets that include them are stored: nothing is lost.
-      await this.producer.send({ topic: this.opts.deadLetterTopic, acks: -1, messages: toDeadLetter });
-      for (const d of work.deadLetters) this.opts.metrics.deadLetters.inc({ reason: d.reason });
+      const messages = checked.invalid.map((bad) => this.deadLetterMessage(topic, partition, records[bad.index], bad));
+      await this.producer.send({ topic: this.opts.deadLetterTopic, acks: -1, messages });
+      for (const d of deadLetters) this.opts.metrics.deadLetters.inc({ reason: d.reason });
     }
 
     // Queued for the store as columns, not event objects (see PreparedEvents); the handler returns so
     // that kafkajs fetches the next batches meanwhile.
-    const queued: PreparedPartitionBatch = { topic, partition, nextOffset: work.nextOffset, prepared, deadLetters: work.deadLetters };
-    work.events = []; // not held while this handler waits for room in the queue
+    const queued: PreparedPartitionBatch = { topic, partition, nextOffset: String(last + 1n), prepared, deadLetters };
     const stillOurs = () => isRunning() && !isStale();
     resolveOffset(batch.lastOffset());
     await this.applies.enqueue(
@@ -352,46 +344,19 @@ export class StreamWorker {
     }
   }
 
-  /** Adds the record to the batch's events or dead letters; returns the event's kind when it counts. */
-  private classify(topic: string, partition: number, message: KafkaMessage, work: PartitionBatch, dlq: DeadLetterMessage[]): string | undefined {
-    // "Ingestion" is the record's Kafka timestamp, not the clock: a replay must judge every record as
-    // the first run did, or the store would depend on when it was rebuilt.
-    const timestampMs = Number(message.timestamp);
-    const check = checkCaseEventRecord({ key: message.key, value: message.value, timestampMs });
-    if (check.ok) {
-      // Short-lived: prepareBatch turns the batch into columns before it is queued.
-      work.events.push({ event: check.event, offset: message.offset, timestampMs });
-      return check.event.kind;
-    }
-    this.deadLetter(topic, partition, message, check.stage, check.code, check.message, check.departmentCode, work, dlq);
-    return undefined;
-  }
-
-  private deadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    stage: string,
-    code: string,
-    reason: string,
-    departmentCode: string | null,
-    work: PartitionBatch,
-    dlq: DeadLetterMessage[],
-  ): void {
-    this.log.warn({ topic, partition, offset: message.offset, stage, code }, `dead-lettered: ${reason}`);
-    dlq.push(
-      deadLetterMessage({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key ?? null,
-        value: message.value ?? null,
-        headers: message.headers,
-        stage,
-        code,
-        message: reason,
-      }),
-    );
-    work.deadLetters.push({ offset: message.offset, departmentCode, reason: code, timestampMs: Number(message.timestamp) });
+  /** The dead-letter topic's copy of a record that cannot be counted (services/contract/dead-letter.ts). */
+  private deadLetterMessage(topic: string, partition: number, message: KafkaMessage, bad: InvalidRecord): DeadLetterMessage {
+    this.log.warn({ topic, partition, offset: message.offset, stage: bad.stage, code: bad.code }, `dead-lettered: ${bad.message}`);
+    return deadLetterMessage({
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key ?? null,
+      value: message.value ?? null,
+      headers: message.headers,
+      stage: bad.stage,
+      code: bad.code,
+      message: bad.message,
+    });
   }
 }
