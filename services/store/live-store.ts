@@ -23,7 +23,7 @@ import { collectGarbage } from './native-memory.js';
 import { buildOldKeyFilter, forEachKeyHash, KEY_HALVES, OldKeyFilter } from './old-key-filter.js';
 import { nextOffsetSql, PartitionOffsets } from './partition-offsets.js';
 import { isTransient, storeError } from './store-errors.js';
-import { departmentsLastEvent, hasData, operatorCounts, type OperatorCounts } from './store-reads.js';
+import { departmentsLastEvent, hasData, operatorCounts, storeMemory, type OperatorCounts, type StoreMemory } from './store-reads.js';
 import { upgradeStore } from './schema-upgrade.js';
 import { listPartitions, partitionTable, recentTable, StoreSchema, type PartitionedTable } from './store-schema.js';
 import { WriterPool } from './writer-pool.js';
@@ -537,6 +537,16 @@ export class LiveStore {
   async operatorCounts(): Promise<OperatorCounts> {
     this.assertOpen();
     return operatorCounts(await this.reader());
+  }
+
+  /**
+   * DuckDB's memory by tag: IN_MEMORY_TABLE is the rows appended since the last checkpoint (they
+   * leave at the next one), BASE_TABLE the stored blocks read back; the sum stays under the
+   * instance's memory_limit, the rest spills to the store's .tmp directory (temporaryBytes).
+   */
+  async memory(): Promise<StoreMemory[]> {
+    this.assertOpen();
+    return storeMemory(await this.reader());
   }
 
   /** Per department: its name as last stored and the latest event time of its stored milestones and consultations. */

@@ -44,3 +44,15 @@ export async function departmentsLastEvent(conn: DuckDBConnection): Promise<{ de
   );
   return reader.getRows().map((r) => ({ departmentCode: String(r[0]), departmentName: String(r[1]), lastEventMs: Number(r[2]) }));
 }
+
+/** What DuckDB holds in memory, by what holds it (`duckdb_memory()`), and what it spilled to disk. */
+export interface StoreMemory {
+  tag: string;
+  memoryBytes: number;
+  temporaryBytes: number;
+}
+
+export async function storeMemory(conn: DuckDBConnection): Promise<StoreMemory[]> {
+  const reader = await conn.runAndReadAll('SELECT tag, memory_usage_bytes::DOUBLE, temporary_storage_bytes::DOUBLE FROM duckdb_memory() ORDER BY tag');
+  return reader.getRows().map((r) => ({ tag: String(r[0]), memoryBytes: Number(r[1]), temporaryBytes: Number(r[2]) }));
+}

@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { checkCaseEventRecord } from '../contract/check-record.js';
 import { encodeCaseEvent } from '../contract/codec.js';
@@ -91,5 +92,25 @@ describe('RecordCheckThread', () => {
     await expect(inFlight).rejects.toThrow(/record-check thread exited/);
     await expect(own.check(packRecords('t[0]', recs.slice(0, 5))!)).resolves.toEqual(checkBatch(packRecords('t[0]', recs.slice(0, 5))!));
     await own.close();
+  });
+
+  it('gives the thread its own young generation under the worker’s --max-semi-space-size', async () => {
+    // bin/casepipe.js starts the worker with 32 MB semi-spaces (new space 64 MB); the flag would
+    // otherwise override the thread's own limit (48 MB young generation: new space 32 MB).
+    v8.setFlagsFromString('--max-semi-space-size=32');
+    const own = new RecordCheckThread();
+    try {
+      expect(await own.heapSpaces()).toBeUndefined(); // no thread is started to answer
+      // A new space grows on demand up to its limit: batches of ~60k records make it grow.
+      const many = records();
+      const big: Rec[] = Array.from({ length: 150 }, () => many).flat().map((r, i) => ({ ...r, offset: String(i) }));
+      for (let round = 0; round < 3; round++) await own.check(packRecords('t[0]', big)!);
+      const newSpace = (await own.heapSpaces())?.find((s) => s.space === 'new_space')?.bytes;
+      expect(newSpace).toBeGreaterThan(0);
+      expect(newSpace).toBeLessThanOrEqual(32 * 1024 * 1024);
+    } finally {
+      await own.close();
+    }
+    expect(await own.heapSpaces()).toBeUndefined();
   });
 });

@@ -18,6 +18,9 @@ export const OPERATOR_METRIC = {
   storeFileBytes: 'casepipe_store_file_bytes',
   storeRows: 'casepipe_store_rows',
   storeWalBytes: 'casepipe_store_wal_bytes',
+  storeMemory: 'casepipe_store_memory_bytes',
+  storeSpilled: 'casepipe_store_spilled_bytes',
+  recordCheckHeap: 'casepipe_worker_record_check_heap_bytes',
   storeCheckpoints: 'casepipe_store_checkpoints_total',
   storeCheckpointFailures: 'casepipe_store_checkpoint_failures_total',
   storeLastCheckpointDuration: 'casepipe_store_last_checkpoint_duration_seconds',
@@ -51,6 +54,9 @@ export interface OperatorMetrics {
   storeFileBytes: Gauge;
   storeRows: Gauge<'table'>;
   storeWalBytes: Gauge;
+  storeMemory: Gauge<'tag'>;
+  storeSpilled: Gauge;
+  recordCheckHeap: Gauge<'space'>;
   storeCheckpoints: Counter;
   storeCheckpointFailures: Counter;
   storeLastCheckpointDuration: Gauge;
@@ -84,6 +90,9 @@ export function createOperatorMetrics(registry: Registry): OperatorMetrics {
     storeFileBytes: gauge(M.storeFileBytes, 'Size of the live store file and its WAL'),
     storeRows: gauge(M.storeRows, 'Rows in the live store', ['table']),
     storeWalBytes: gauge(M.storeWalBytes, "Size of the live store's WAL: the rows not yet checkpointed (checkpointed past CASEPIPE_CHECKPOINT_THRESHOLD)"),
+    storeMemory: gauge(M.storeMemory, "DuckDB's memory by what holds it (duckdb_memory()); IN_MEMORY_TABLE: rows not yet checkpointed. Under CASEPIPE_APPLY_MEMORY_LIMIT in sum", ['tag']),
+    storeSpilled: gauge(M.storeSpilled, 'What DuckDB spilled to the store directory (.tmp) past its memory limit'),
+    recordCheckHeap: gauge(M.recordCheckHeap, "The record-check thread's V8 heap by space (committed bytes; the worker's own: casepipe_worker_nodejs_heap_space_size_total_bytes)", ['space']),
     storeCheckpoints: new Counter({ name: M.storeCheckpoints, help: 'Checkpoints of the live store after a batch took the WAL past the threshold', registers }),
     storeCheckpointFailures: new Counter({ name: M.storeCheckpointFailures, help: 'Checkpoints of the live store that failed (tried again after the next batch)', registers }),
     storeLastCheckpointDuration: gauge(M.storeLastCheckpointDuration, 'How long the last checkpoint held every writer (batches wait for it)'),

@@ -13,6 +13,8 @@ import type { NotReadyReason, Readiness } from './readiness.js';
 import { snapshotHistory, type SnapshotHealth, type SnapshotRun, type SnapshotVersionInfo } from './snapshot-health.js';
 import type { PreparedPartitionBatch } from '../store/batch.js';
 import type { CheckpointStats } from '../store/live-store.js';
+import type { StoreMemory } from '../store/store-reads.js';
+import type { ThreadHeapSpace } from './record-check-thread.js';
 
 export interface HistorySample {
   at: string;
@@ -48,7 +50,10 @@ export interface OperatorStatusDeps {
     operatorCounts(): Promise<{ milestones: number; consultations: number; deadLetters: { reason: string; count: number }[] }>;
     hasData(month: string): Promise<boolean>;
     checkpointStats(): CheckpointStats;
+    memory(): Promise<StoreMemory[]>;
   };
+  /** The record-check thread's heap by space; undefined when batches are checked inline. */
+  recordCheckHeap?: () => Promise<ThreadHeapSpace[] | undefined>;
   assigned: () => number[];
   metrics: OperatorMetrics;
   logger: Logger;
@@ -122,6 +127,7 @@ export class OperatorStatus {
       if (checkpoints.done > 0) m.storeLastCheckpointDuration.set(checkpoints.lastSeconds);
       this.checkpointsSeen = checkpoints;
       for (const d of this.counts.deadLetters) m.deadLettersStored.set({ reason: d.reason }, d.count);
+      await this.publishMemory();
       await this.deps.snapshots.refreshDue(new Date(now), (month) => this.deps.store.hasData(month));
     } catch (err) {
       // A closed or failing store is the readiness' business; the page keeps the last counts.
@@ -146,6 +152,15 @@ export class OperatorStatus {
       store: { file: this.deps.storeFile, fileBytes: this.storeFileBytes(), milestones: this.counts.milestones, consultations: this.counts.consultations },
       snapshots: { versions: snapshotHistory(this.deps.snapshotsDir), runs: this.deps.snapshots.recentRuns() },
     };
+  }
+
+  /** Where the worker's memory is beyond its own V8 heap: DuckDB's by tag, the record-check thread's heap. */
+  private async publishMemory(): Promise<void> {
+    const m = this.deps.metrics;
+    const memory = await this.deps.store.memory();
+    for (const { tag, memoryBytes } of memory) m.storeMemory.set({ tag }, memoryBytes);
+    m.storeSpilled.set(memory.reduce((sum, t) => sum + t.temporaryBytes, 0));
+    for (const { space, bytes } of (await this.deps.recordCheckHeap?.()) ?? []) m.recordCheckHeap.set({ space }, bytes);
   }
 
   private publishReadiness(): void {

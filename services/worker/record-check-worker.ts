@@ -1,8 +1,10 @@
 /**
  * The record-check thread's entry (started by record-check-thread.ts): answers each packed batch
  * with `checkBatch`, the prepared columns' buffers transferred back. An error is answered too, as its
- * code and message: the worker's thread throws it where the batch came from.
+ * code and message: the worker's thread throws it where the batch came from. A heap question is
+ * answered with the thread's V8 heap spaces.
  */
+import v8 from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import { isCasepipeError } from '../platform/errors.js';
 import { checkBatch, type PackedRecords } from './batch-check.js';
@@ -10,7 +12,12 @@ import { checkBatch, type PackedRecords } from './batch-check.js';
 if (!parentPort) throw new Error('record-check-worker runs as a worker thread (record-check-thread.ts)');
 const port = parentPort;
 
-port.on('message', ({ id, packed }: { id: number; packed: PackedRecords }) => {
+port.on('message', ({ id, packed, heap }: { id: number; packed?: PackedRecords; heap?: true }) => {
+  if (heap || !packed) {
+    // The thread's V8 heap by space, for the worker's metrics.
+    port.postMessage({ id, heap: v8.getHeapSpaceStatistics().map((s) => ({ space: s.space_name, bytes: s.space_size })) });
+    return;
+  }
   try {
     const checked = checkBatch(packed);
     const { prepared } = checked;

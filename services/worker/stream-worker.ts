@@ -18,7 +18,7 @@ import { planBatch } from '../store/batch-plan.js';
 import type { BatchDeadLetter, BatchResult, PreparedPartitionBatch } from '../store/batch.js';
 import { ApplyPipeline } from './apply-pipeline.js';
 import { checkRecords, packRecords, type InvalidRecord } from './batch-check.js';
-import { RecordCheckThread } from './record-check-thread.js';
+import { RecordCheckThread, type ThreadHeapSpace } from './record-check-thread.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** Consumer restarts in a row (without a successful batch between) before the process gives up. */
@@ -198,6 +198,11 @@ export class StreamWorker {
       to[partition] = String(offset);
     }
     this.log.info({ offsets: to }, 'partitions sought to their stored offsets');
+  }
+
+  /** The record-check thread's V8 heap by space (undefined inline, or before the first batch). */
+  recordCheckHeap(): Promise<ThreadHeapSpace[] | undefined> {
+    return this.checker?.heapSpaces() ?? Promise.resolve(undefined);
   }
 
   /** Finishes the batches in hand and those queued for the store, and disconnects. */

@@ -161,6 +161,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Ru
     departments,
     snapshots: snapshotHealth,
     store,
+    recordCheckHeap: () => worker.recordCheckHeap(),
     assigned: () => worker.assignment,
     metrics: operatorMetrics,
     logger,

@@ -52,7 +52,7 @@ describe('Prometheus', () => {
       { key: event.caseId, value: encodeCaseEvent(event) },
       { key: 'junk', value: Buffer.from('not avro at all') },
     ]);
-    const worker = await startWorkerProcess({ config: p.config, logger: silentLogger(), brokers: p.brokers, topics: p.topics, port: 0 });
+    const worker = await startWorkerProcess({ config: p.config, logger: silentLogger(), brokers: p.brokers, topics: p.topics, port: 0, statusIntervalMs: 1000 });
     const workerPort = Number(new URL(worker.url!).port);
     const promDir = path.join(p.dataDir, 'prometheus');
     fs.mkdirSync(promDir, { recursive: true });
@@ -81,6 +81,18 @@ describe('Prometheus', () => {
       expect(dead.map((r) => [r.metric.reason, Number(r.value[1])])).toEqual([['NOT_AVRO', 1]]);
       const up = await query(promAddress, 'up{job="casepipe-worker"}');
       expect(up.map((r) => Number(r.value[1]))).toEqual([1]);
+      // Where the memory is: DuckDB's by tag (the applied row is in a table not yet checkpointed) and
+      // the record-check thread's heap, published by the status refresh (every second here).
+      let tables: Awaited<ReturnType<typeof query>> = [];
+      let threadNew: Awaited<ReturnType<typeof query>> = [];
+      while (Date.now() < deadline) {
+        tables = await query(promAddress, 'casepipe_store_memory_bytes{tag="IN_MEMORY_TABLE"} > 0').catch(() => []);
+        threadNew = await query(promAddress, 'casepipe_worker_record_check_heap_bytes{space="new_space"}').catch(() => []);
+        if (tables.length > 0 && threadNew.length > 0) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(tables.length).toBe(1);
+      expect(threadNew.map((r) => Number(r.value[1]) > 0 && Number(r.value[1]) <= 32 * 1024 * 1024)).toEqual([true]);
     } finally {
       prom?.kill('SIGTERM');
       await worker.stop();
