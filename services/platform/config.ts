@@ -74,7 +74,7 @@ const schema = z.object({
   CASEPIPE_GROUP_ID: z.string().min(1).default('casepipe-worker'),
   /** How long the group waits for a worker that stopped answering (a crashed one) before moving its partitions. */
   CASEPIPE_SESSION_TIMEOUT_MS: wholeNumber(6000, 300000).default(30000),
-  /** Where the worker decodes, validates and prepares batches: a thread beside its own (faster, ~80-100 MiB more) or its own thread. */
+  /** Where the worker decodes, validates and prepares batches: a thread beside its own (faster, ~45-65 MiB more at the peak) or its own thread. */
   CASEPIPE_RECORD_CHECK: z.enum(['thread', 'inline']).default('thread'),
   /** 0 asks the system for any free port (tests). */
   CASEPIPE_WORKER_PORT: wholeNumber(0, 65535).default(9464),

@@ -35,6 +35,8 @@ export interface InvalidRecord {
 export interface CheckedBatch {
   prepared: PreparedEvents;
   invalid: InvalidRecord[];
+  /** The invalid records as the store counts them (offset, department, reason, time), in `invalid`'s order. */
+  deadLetters: BatchDeadLetter[];
   /** Valid events by kind (the worker's eventsCounted). */
   byKind: [string, number][];
 }
@@ -109,5 +111,5 @@ export function checkRecords(source: string, n: number, recordAt: (i: number) =>
       deadLetters.push({ offset, departmentCode: check.departmentCode, reason: check.code, timestampMs });
     }
   }
-  return { prepared: prepareBatch(events, deadLetters, source), invalid, byKind: [...byKind] };
+  return { prepared: prepareBatch(events, deadLetters, source), invalid, deadLetters, byKind: [...byKind] };
 }

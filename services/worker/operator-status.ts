@@ -127,8 +127,8 @@ export class OperatorStatus {
       if (checkpoints.done > 0) m.storeLastCheckpointDuration.set(checkpoints.lastSeconds);
       this.checkpointsSeen = checkpoints;
       for (const d of this.counts.deadLetters) m.deadLettersStored.set({ reason: d.reason }, d.count);
-      await this.publishMemory();
       await this.deps.snapshots.refreshDue(new Date(now), (month) => this.deps.store.hasData(month));
+      await this.publishMemory();
     } catch (err) {
       // A closed or failing store is the readiness' business; the page keeps the last counts.
       this.deps.logger.debug({ err }, 'could not read the store for the status');

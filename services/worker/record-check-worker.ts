@@ -12,14 +12,15 @@ import { checkBatch, type PackedRecords } from './batch-check.js';
 if (!parentPort) throw new Error('record-check-worker runs as a worker thread (record-check-thread.ts)');
 const port = parentPort;
 
-port.on('message', ({ id, packed, heap }: { id: number; packed?: PackedRecords; heap?: true }) => {
-  if (heap || !packed) {
+port.on('message', (question: { id: number; packed: PackedRecords } | { id: number; heap: true }) => {
+  const { id } = question;
+  if ('heap' in question) {
     // The thread's V8 heap by space, for the worker's metrics.
     port.postMessage({ id, heap: v8.getHeapSpaceStatistics().map((s) => ({ space: s.space_name, bytes: s.space_size })) });
     return;
   }
   try {
-    const checked = checkBatch(packed);
+    const checked = checkBatch(question.packed);
     const { prepared } = checked;
     // keyHi and keyLo are among the numbers too: each buffer once in the transfer list.
     const buffers = new Set<ArrayBuffer>([prepared.consultation.buffer, prepared.keyHi.buffer, prepared.keyLo.buffer, ...prepared.numbers.map((c) => c.buffer)] as ArrayBuffer[]);
