@@ -9,9 +9,10 @@
  * garbage. Here a record is read straight off the batch's buffer with plain numbers; BigInt is
  * used only where a value can exceed 2^53 (then the result is kafkajs' own arithmetic).
  *
- * The record objects keep kafkajs' shape and property order ({magicByte, attributes, timestamp,
- * offset, key, value, headers, isControlRecord, batchContext}); key, value and header values are
- * Buffer views of the fetch response as before. services/platform/kafka-record-batch.test.ts
+ * The records answer kafkajs' record properties ({magicByte, attributes, timestamp, offset, key,
+ * value, headers, isControlRecord, batchContext}) with the same values, key, value and header values
+ * as Buffer views of the fetch response as before, but as getters that read the buffer when asked
+ * (KafkaRecord: one small object per record instead of six). services/platform/kafka-record-batch.test.ts
  * compares both decoders on batches that kafkajs' own encoder wrote (compressed, transactional,
  * control, log-append time, headers, offsets and timestamps beyond 2^53, null keys and values).
  *
@@ -69,6 +70,7 @@ interface RecordContext {
 }
 type BatchContext = RecordContext & { magicByte: number };
 
+/** kafkajs' record, as plain data. */
 export interface DecodedRecord {
   magicByte: number;
   attributes: number;
@@ -82,7 +84,7 @@ export interface DecodedRecord {
 }
 
 /** The drop-in for kafkajs' record batch decoder: reads one batch off the fetch response's decoder. */
-export async function decodeRecordBatch(fetchDecoder: KafkajsDecoder): Promise<RecordContext & { records: DecodedRecord[] }> {
+export async function decodeRecordBatch(fetchDecoder: KafkajsDecoder): Promise<RecordContext & { records: KafkaRecord[] }> {
   // The batch header exactly as kafkajs reads it.
   const firstOffset = fetchDecoder.readInt64().toString();
   const length = fetchDecoder.readInt32();
@@ -123,7 +125,7 @@ export async function decodeRecordBatch(fetchDecoder: KafkajsDecoder): Promise<R
   recordBatchDecoderStats.batches++;
 
   const count = decoder.readInt32();
-  let records: DecodedRecord[];
+  let records: KafkaRecord[];
   if (!codec) {
     records = count <= 0 ? [] : readRecords(decoder.buffer, decoder.offset, count, batchContext);
   } else if (count <= 0) {
@@ -136,15 +138,120 @@ export async function decodeRecordBatch(fetchDecoder: KafkajsDecoder): Promise<R
 }
 
 /**
- * Reads `count` records from `buf` at `pos`. Each is `length varint | attributes int8 | timestamp
- * delta varlong | offset delta varint | key | value | headers`, varints zigzag-encoded.
+ * Per batch, what its records share: the buffer they lie in, the batch context, and the first offset
+ * and timestamp as numbers when sums with a delta stay exact.
  */
-function readRecords(buf: Buffer, pos: number, count: number, ctx: BatchContext): DecodedRecord[] {
-  const records = new Array<DecodedRecord>(count);
-  const logAppendTime = ctx.timestampType === TimestampTypes.LOG_APPEND_TIME && ctx.maxTimestamp ? ctx.maxTimestamp : undefined;
-  // The batch's first offset and timestamp as numbers when sums with a delta stay exact.
-  const firstOffset = exactNumber(ctx.firstOffset);
-  const firstTimestamp = exactNumber(ctx.firstTimestamp);
+interface RecordBase {
+  buf: Buffer;
+  ctx: BatchContext;
+  firstOffset: number | undefined;
+  firstTimestamp: number | undefined;
+  /** The batch's max timestamp when the broker stamped the batch (log-append time). */
+  logAppendTime: string | undefined;
+}
+
+/**
+ * A record of a batch, read off the fetch response's buffer when a property is asked for: kafkajs'
+ * record properties ({magicByte, attributes, timestamp, offset, key, value, headers, isControlRecord,
+ * batchContext}) as getters. Why: a fetch's records live until the batches they came in are stored
+ * (seconds, with the apply queue full), so they survive into V8's old space; kafkajs' plain records
+ * cost six objects each (the record, Buffer views of key and value, offset and timestamp strings, a
+ * headers object), this one one small object. Every read builds the value again (a new Buffer view
+ * of key or value, a new string), short-lived garbage; `recordSpans` reads where key and value lie
+ * without any view.
+ */
+export class KafkaRecord {
+  constructor(
+    private readonly base: RecordBase,
+    readonly attributes: number,
+    private readonly timestampDelta: number | bigint,
+    private readonly offsetDelta: number,
+    /** Where the key's length varint starts. */
+    private readonly keyAt: number,
+  ) {}
+
+  get magicByte(): number {
+    return this.base.ctx.magicByte;
+  }
+
+  get timestamp(): string {
+    const b = this.base;
+    return b.logAppendTime ?? addDelta(b.firstTimestamp, b.ctx.firstTimestamp, this.timestampDelta);
+  }
+
+  get offset(): string {
+    return addDelta(this.base.firstOffset, this.base.ctx.firstOffset, this.offsetDelta);
+  }
+
+  get key(): Buffer | null {
+    return readBytes(this.base.buf, { pos: this.keyAt });
+  }
+
+  get value(): Buffer | null {
+    const at = { pos: this.keyAt };
+    skipBytes(this.base.buf, at);
+    return readBytes(this.base.buf, at);
+  }
+
+  get headers(): DecodedRecord['headers'] {
+    const buf = this.base.buf;
+    const at = { pos: this.keyAt };
+    skipBytes(buf, at);
+    skipBytes(buf, at);
+    const headerCount = readVarInt(buf, at);
+    if (headerCount <= 0) return {};
+    const pairs = new Array<{ key: string | null; value: Buffer | null }>(headerCount);
+    for (let h = 0; h < headerCount; h++) {
+      const k = readBytes(buf, at);
+      pairs[h] = { key: k === null ? null : k.toString('utf8'), value: readBytes(buf, at) };
+    }
+    return mergeHeaders(pairs);
+  }
+
+  get isControlRecord(): boolean {
+    return this.base.ctx.isControlBatch;
+  }
+
+  get batchContext(): BatchContext {
+    return this.base.ctx;
+  }
+
+  /** The offset as a number; undefined from 2^53 on (then read `offset`). */
+  get offsetNumber(): number | undefined {
+    const n = this.base.firstOffset === undefined ? Number(this.offset) : this.base.firstOffset + this.offsetDelta;
+    return n <= Number.MAX_SAFE_INTEGER ? n : undefined;
+  }
+
+  /**
+   * Where key and value lie in the returned buffer, without views: `layout[slot]` key start,
+   * `[slot + 1]` key length (-1: null), `[slot + 2]` value start, `[slot + 3]` value length (-1: null).
+   */
+  spans(layout: Int32Array, slot: number): Buffer {
+    const buf = this.base.buf;
+    const at = { pos: this.keyAt };
+    layout[slot + 1] = readVarInt(buf, at);
+    layout[slot] = at.pos;
+    if (layout[slot + 1] > 0) at.pos += layout[slot + 1];
+    layout[slot + 3] = readVarInt(buf, at);
+    layout[slot + 2] = at.pos;
+    return buf;
+  }
+}
+
+/**
+ * Reads `count` records from `buf` at `pos`. Each is `length varint | attributes int8 | timestamp
+ * delta varlong | offset delta varint | key | value | headers`, varints zigzag-encoded; key, value and
+ * headers are read when asked for (KafkaRecord).
+ */
+function readRecords(buf: Buffer, pos: number, count: number, ctx: BatchContext): KafkaRecord[] {
+  const records = new Array<KafkaRecord>(count);
+  const base: RecordBase = {
+    buf,
+    ctx,
+    firstOffset: exactNumber(ctx.firstOffset),
+    firstTimestamp: exactNumber(ctx.firstTimestamp),
+    logAppendTime: ctx.timestampType === TimestampTypes.LOG_APPEND_TIME && ctx.maxTimestamp ? ctx.maxTimestamp : undefined,
+  };
   const at = { pos };
   for (let i = 0; i < count; i++) {
     const length = readVarInt(buf, at);
@@ -153,30 +260,8 @@ function readRecords(buf: Buffer, pos: number, count: number, ctx: BatchContext)
     const attributes = (buf[at.pos++] << 24) >> 24;
     const timestampDelta = readVarLong(buf, at);
     const offsetDelta = readVarInt(buf, at);
-    const key = readBytes(buf, at);
-    const value = readBytes(buf, at);
-    const headerCount = readVarInt(buf, at);
-    let headers: DecodedRecord['headers'] = {};
-    if (headerCount > 0) {
-      const pairs = new Array<{ key: string | null; value: Buffer | null }>(headerCount);
-      for (let h = 0; h < headerCount; h++) {
-        const k = readBytes(buf, at);
-        pairs[h] = { key: k === null ? null : k.toString('utf8'), value: readBytes(buf, at) };
-      }
-      headers = mergeHeaders(pairs);
-    }
+    records[i] = new KafkaRecord(base, attributes, timestampDelta, offsetDelta, at.pos);
     at.pos = end; // as kafkajs: whatever a record holds after its headers is skipped
-    records[i] = {
-      magicByte: ctx.magicByte,
-      attributes,
-      timestamp: logAppendTime ?? addDelta(firstTimestamp, ctx.firstTimestamp, timestampDelta),
-      offset: addDelta(firstOffset, ctx.firstOffset, offsetDelta),
-      key,
-      value,
-      headers,
-      isControlRecord: ctx.isControlBatch,
-      batchContext: ctx,
-    };
   }
   return records;
 }
@@ -245,6 +330,12 @@ function readBytes(buf: Buffer, at: { pos: number }): Buffer | null {
   const start = at.pos;
   at.pos += length;
   return buf.subarray(start, at.pos);
+}
+
+/** Moves past what readBytes would read. */
+function skipBytes(buf: Buffer, at: { pos: number }): void {
+  const length = readVarInt(buf, at);
+  if (length > 0) at.pos += length;
 }
 
 /**

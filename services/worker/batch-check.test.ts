@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import v8 from 'node:v8';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { checkCaseEventRecord } from '../contract/check-record.js';
@@ -6,6 +7,7 @@ import { sampleEvent } from '../contract/test-events.js';
 import { prepareBatch } from '../store/batch-staging.js';
 import type { BatchDeadLetter, BatchEvent } from '../store/batch.js';
 import { syntheticRecords } from '../store/testing/synthetic-events.js';
+import { decodeRecordBatch } from '../platform/kafka-record-batch.js';
 import { checkBatch, packRecords } from './batch-check.js';
 import { RecordCheckThread } from './record-check-thread.js';
 
@@ -60,6 +62,33 @@ describe('checkBatch', () => {
     expect(checked.invalid.map((b) => ({ index: b.index, code: b.code, departmentCode: b.departmentCode }))).toEqual(expected.invalid);
     expect(checked.invalid.map((b) => b.code).sort()).toEqual(['EMPTY_VALUE', 'KEY_MISMATCH', 'KEY_MISMATCH', 'NOT_AVRO', 'PERSONAL_DATA', 'INVALID_EVENT_TIME'].sort());
     expect(checked.byKind.reduce((n, [, k]) => n + k, 0)).toBe(recs.length - checked.invalid.length);
+  });
+
+  it('packs the worker decoder’s records (copied off the fetch buffer) as it packs plain ones', async () => {
+    // The records as one uncompressed Kafka record batch (kafkajs' own encoder), decoded by the
+    // worker's decoder into KafkaRecords; offsets from 5000 in steps of 2, as records() has them.
+    const require = createRequire(import.meta.url);
+    const Decoder = require('kafkajs/src/protocol/decoder.js');
+    const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js');
+    const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+    const recs = records();
+    const first = Number(recs[0].timestamp);
+    const encoded = await RecordBatch({
+      firstOffset: '5000',
+      firstTimestamp: String(first),
+      maxTimestamp: String(first),
+      lastOffsetDelta: 2 * (recs.length - 1),
+      records: recs.map((r, i) => Record({ offsetDelta: 2 * i, timestampDelta: Number(r.timestamp) - first, key: r.key, value: r.value, headers: {} })),
+    });
+    const decoded = (await decodeRecordBatch(new Decoder(Buffer.from(encoded.buffer)))).records;
+    expect(decoded.map((r) => r.offset)).toEqual(recs.map((r) => r.offset));
+    const fromDecoder = packRecords('case-events[3]', decoded)!;
+    const fromPlain = packRecords('case-events[3]', recs)!;
+    expect(Buffer.from(fromDecoder.bytes)).toEqual(Buffer.from(fromPlain.bytes));
+    expect(fromDecoder.layout).toEqual(fromPlain.layout);
+    expect(fromDecoder.offsets).toEqual(fromPlain.offsets);
+    expect(fromDecoder.timestampsMs).toEqual(fromPlain.timestampsMs);
+    expect(checkBatch(fromDecoder).prepared).toEqual(inline('case-events[3]', recs).prepared);
   });
 
   it('leaves a batch with an offset of 2^53 or more to the worker’s own thread', () => {

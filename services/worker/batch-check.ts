@@ -7,6 +7,7 @@
  * timestamps and their offsets: transferred to the thread, not copied, and no object per record.
  */
 import { checkCaseEventRecord } from '../contract/check-record.js';
+import { KafkaRecord } from '../platform/kafka-record-batch.js';
 import type { ErrorCode } from '../platform/errors.js';
 import { prepareBatch, type PreparedEvents } from '../store/batch-staging.js';
 import type { BatchDeadLetter, BatchEvent } from '../store/batch.js';
@@ -41,27 +42,64 @@ export interface CheckedBatch {
   byKind: [string, number][];
 }
 
-/** Packs records (kafkajs messages) for `checkBatch`; undefined when an offset is 2^53 or more. */
-export function packRecords(source: string, records: readonly { key: Buffer | null; value: Buffer | null; timestamp: string; offset: string }[]): PackedRecords | undefined {
+/** A record as packRecords reads it: a kafkajs message. */
+type PackableRecord = { key: Buffer | null; value: Buffer | null; timestamp: string; offset: string };
+
+/**
+ * Packs records (kafkajs messages) for `checkBatch`; undefined when an offset is 2^53 or more. The
+ * records of services/platform/kafka-record-batch.ts (the worker's decoder) are copied straight off the
+ * fetch response, without a Buffer view per key and value.
+ */
+export function packRecords(source: string, records: readonly PackableRecord[]): PackedRecords | undefined {
   const n = records.length;
-  let size = 0;
-  for (const r of records) size += (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  const bytes = new ArrayBuffer(size);
-  const into = new Uint8Array(bytes);
   const layout = new Int32Array(4 * n);
   const timestampsMs = new Float64Array(n);
   const offsets = new Float64Array(n);
-  let at = 0;
+  // First where each key and value is and how long (the buffer it is in, for a KafkaRecord), ...
+  const from = new Array<Buffer | undefined>(n);
+  let size = 0;
   for (let i = 0; i < n; i++) {
     const r = records[i];
-    const offset = Number(r.offset);
-    if (!(offset <= Number.MAX_SAFE_INTEGER)) return undefined;
+    let offset: number | undefined;
+    if (r instanceof KafkaRecord) {
+      from[i] = r.spans(layout, 4 * i);
+      size += Math.max(layout[4 * i + 1], 0) + Math.max(layout[4 * i + 3], 0);
+      offset = r.offsetNumber;
+    } else {
+      size += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+      offset = Number(r.offset);
+    }
+    if (offset === undefined || !(offset <= Number.MAX_SAFE_INTEGER)) return undefined;
     offsets[i] = offset;
     timestampsMs[i] = Number(r.timestamp);
-    at = put(r.key, into, at, layout, 4 * i);
-    at = put(r.value, into, at, layout, 4 * i + 2);
+  }
+  // ... then one copy into the packed bytes, the layout now saying where in them.
+  const bytes = new ArrayBuffer(size);
+  const into = new Uint8Array(bytes);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const buf = from[i];
+    if (buf) {
+      at = copySpan(buf, into, at, layout, 4 * i);
+      at = copySpan(buf, into, at, layout, 4 * i + 2);
+    } else {
+      at = put(records[i].key, into, at, layout, 4 * i);
+      at = put(records[i].value, into, at, layout, 4 * i + 2);
+    }
   }
   return { source, bytes, layout, timestampsMs, offsets };
+}
+
+/** Copies the span at `layout[slot]` (start, length; -1 null) of `buf` to `into` at `at`, and points the layout there. */
+function copySpan(buf: Buffer, into: Uint8Array, at: number, layout: Int32Array, slot: number): number {
+  const length = layout[slot + 1];
+  if (length < 0) {
+    layout[slot] = 0;
+    return at;
+  }
+  buf.copy(into, at, layout[slot], layout[slot] + length);
+  layout[slot] = at;
+  return at + length;
 }
 
 function put(b: Buffer | null, into: Uint8Array, at: number, layout: Int32Array, slot: number): number {

@@ -17,7 +17,7 @@ import type { Logger } from '../platform/logger.js';
 import { planBatch } from '../store/batch-plan.js';
 import type { BatchResult, PreparedPartitionBatch } from '../store/batch.js';
 import { ApplyPipeline } from './apply-pipeline.js';
-import { checkRecords, packRecords, type InvalidRecord } from './batch-check.js';
+import { checkRecords, packRecords, type CheckedBatch, type InvalidRecord } from './batch-check.js';
 import { RecordCheckThread, type ThreadHeapSpace } from './record-check-thread.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -246,27 +246,16 @@ export class StreamWorker {
     // Only a batch that starts below the stored offset (a replay) needs each offset compared.
     const replay = first < plan.from;
     const records = replay ? batch.messages.filter((m) => BigInt(m.offset) >= plan.from) : batch.messages;
-    const source = `${topic}[${partition}]`;
-    // Judge every record and prepare the valid ones for the store (batch-check.ts): on the
-    // record-check thread while this one fetches and writes, or here. The record's Kafka timestamp is
-    // its ingestion time, not the clock: a replay judges every record as the first run did.
-    const packed = this.checker ? packRecords(source, records) : undefined;
-    const checked =
-      this.checker && packed
-        ? await this.checker.check(packed)
-        : checkRecords(source, records.length, (i) => ({ key: records[i].key, value: records[i].value, timestampMs: Number(records[i].timestamp), offset: records[i].offset }));
+    // Only what the store needs (the checked batch) may outlive this handler: the records (kafkajs'
+    // messages and the fetch response under them) are used in calls below, never by a closure made
+    // here, which would keep them alive while the batch waits in the apply queue.
+    const checked = await this.checkRecords(topic, partition, records);
     // A seek while the thread worked (a rejoin) makes this batch stale: nothing is sent or queued.
     if (!isRunning() || isStale()) return;
     const { prepared, deadLetters } = checked;
     const byKind = new Map(checked.byKind); // valid events by kind, for eventsCounted
     this.opts.metrics.recordsRead.inc({ topic, partition: String(partition) }, prepared.events + deadLetters.length);
-
-    if (deadLetters.length > 0) {
-      // Acknowledged by the broker before the offsets that include them are stored: nothing is lost.
-      const messages = checked.invalid.map((bad) => this.deadLetterMessage(topic, partition, records[bad.index], bad));
-      await this.producer.send({ topic: this.opts.deadLetterTopic, acks: -1, messages });
-      for (const d of deadLetters) this.opts.metrics.deadLetters.inc({ reason: d.reason });
-    }
+    if (deadLetters.length > 0) await this.sendDeadLetters(topic, partition, records, checked);
 
     // Queued for the store as columns, not event objects (see PreparedEvents); the handler returns so
     // that kafkajs fetches the next batches meanwhile.
@@ -343,6 +332,25 @@ export class StreamWorker {
         }
       }
     }
+  }
+
+  /**
+   * Judges every record and prepares the valid ones for the store (batch-check.ts): on the
+   * record-check thread while this one fetches and writes, or here. The record's Kafka timestamp is
+   * its ingestion time, not the clock: a replay judges every record as the first run did.
+   */
+  private async checkRecords(topic: string, partition: number, records: KafkaMessage[]): Promise<CheckedBatch> {
+    const source = `${topic}[${partition}]`;
+    const packed = this.checker ? packRecords(source, records) : undefined;
+    if (this.checker && packed) return this.checker.check(packed);
+    return checkRecords(source, records.length, (i) => ({ key: records[i].key, value: records[i].value, timestampMs: Number(records[i].timestamp), offset: records[i].offset }));
+  }
+
+  /** Sends the batch's invalid records to the dead-letter topic, acknowledged by the broker before the offsets that include them are stored: nothing is lost. */
+  private async sendDeadLetters(topic: string, partition: number, records: KafkaMessage[], checked: CheckedBatch): Promise<void> {
+    const messages = checked.invalid.map((bad) => this.deadLetterMessage(topic, partition, records[bad.index], bad));
+    await this.producer.send({ topic: this.opts.deadLetterTopic, acks: -1, messages });
+    for (const d of checked.deadLetters) this.opts.metrics.deadLetters.inc({ reason: d.reason });
   }
 
   /** The dead-letter topic's copy of a record that cannot be counted (services/contract/dead-letter.ts). */
