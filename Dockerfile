@@ -16,5 +16,5 @@ ENV CASEPIPE_DATA_DIR=/data
 RUN mkdir -p /data && chown node:node /data
 USER node
 EXPOSE 9464
-ENTRYPOINT ["node", "--max-semi-space-size=32", "bin/casepipe.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "bin/casepipe.js"]
 CMD ["worker"]

@@ -124,8 +124,9 @@ describe('RecordCheckThread', () => {
   });
 
   it('gives the thread its own young generation under the worker’s --max-semi-space-size', async () => {
-    // bin/casepipe.js starts the worker with 32 MB semi-spaces (new space 64 MB); the flag would
-    // otherwise override the thread's own limit (48 MB young generation: new space 32 MB).
+    // The process flag (bin/casepipe.js: 16 MB semi-spaces) would otherwise override the thread's
+    // own limit (48 MB young generation: new space 32 MB); set to 32 here (new space 64 MB), it shows
+    // which one the thread got.
     v8.setFlagsFromString('--max-semi-space-size=32');
     const own = new RecordCheckThread();
     try {

@@ -17,7 +17,7 @@ import type { CheckedBatch, PackedRecords } from './batch-check.js';
 const ENTRY = new URL('./record-check-worker.mjs', import.meta.url);
 /**
  * The thread's young generation (new space: two semi-spaces, half of this each). Its events die young,
- * batch by batch; the process' 32 MB semi-spaces (bin/casepipe.js) are for the worker's own thread.
+ * batch by batch; the process' 16 MB semi-spaces (bin/casepipe.js) are for the worker's own thread.
  * 1M events of the hot-path bench, three alternating rounds: 48 MB (new space 32) 69-90k records/s,
  * 674-686 MiB; 96 (64, what the thread had while the flag below overrode this) 83-86k, 689-696 MiB;
  * 16 (16) 63-79k, 644-664 MiB: the thread promotes more and takes CPU from the worker's thread.
@@ -70,7 +70,7 @@ export class RecordCheckThread {
   }
 
   private start(): Worker {
-    // V8 takes the flag --max-semi-space-size (bin/casepipe.js: 32) over an isolate's own young
+    // V8 takes the flag --max-semi-space-size (bin/casepipe.js: 16) over an isolate's own young
     // generation limit, so the thread had the worker's 64 MB new space whatever this said. The worker's
     // heap is sized at its start; clearing the flag (0: unset) lets the thread's heap take the limit.
     v8.setFlagsFromString('--max-semi-space-size=0');

@@ -4,7 +4,7 @@
  * computed, COMMIT and a final CHECKPOINT — no Kafka, no decode, no dedupe against stored rows (staging
  * keeps each batch's own winner per key, as the worker's does). Prints seconds per step.
  * Used to show why the worker / raw-consumer target of issue 4 is out of reach on 2 cores.
- *   node --max-semi-space-size=32 --import tsx tests/bench/duckdb-append-floor.ts [batch=10000]
+ *   node --max-semi-space-size=16 --import tsx tests/bench/duckdb-append-floor.ts [batch=10000]
  */
 import fs from 'node:fs';
 import os from 'node:os';

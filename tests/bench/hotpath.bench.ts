@@ -346,7 +346,7 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
     return committed.partitions.every((p) => p.offset !== '-1' && BigInt(p.offset) >= (ends.get(p.partition) ?? 0n)) && committed.partitions.length === ends.size;
   };
   const results: Record<string, Measured> = {};
-  const node = [process.execPath, '--max-semi-space-size=32', '--import', 'tsx'];
+  const node = [process.execPath, '--max-semi-space-size=16', '--import', 'tsx'];
   const kafkaEnv = { KAFKA_BROKERS: brokers.join(',') };
   let workerFigures: FigureMap | undefined;
   let peerFigures: FigureMap | undefined;
