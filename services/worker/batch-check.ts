@@ -73,7 +73,12 @@ export function packRecords(source: string, records: readonly PackableRecord[]):
     offsets[i] = offset;
     timestampsMs[i] = Number(r.timestamp);
   }
-  // ... then one copy into the packed bytes, the layout now saying where in them.
+  // ... then, when every record lies in one buffer (an uncompressed fetch response), one copy of the
+  // stretch from the first key to the last value (the bytes between, record headers, ~5% more,
+  // cost less than a Buffer.copy call per key and value) ...
+  const one = from[0];
+  if (one !== undefined && from.every((b) => b === one)) return packStretch(source, one, layout, timestampsMs, offsets);
+  // ... else one copy per key and value into the packed bytes, the layout now saying where in them.
   const bytes = new ArrayBuffer(size);
   const into = new Uint8Array(bytes);
   let at = 0;
@@ -87,6 +92,22 @@ export function packRecords(source: string, records: readonly PackableRecord[]):
       at = put(records[i].value, into, at, layout, 4 * i + 2);
     }
   }
+  return { source, bytes, layout, timestampsMs, offsets };
+}
+
+/** Packs records whose spans all lie in `buf`: one copy of the stretch they cover, the layout shifted to it. */
+function packStretch(source: string, buf: Buffer, layout: Int32Array, timestampsMs: Float64Array, offsets: Float64Array): PackedRecords {
+  let lo = Infinity;
+  let hi = 0;
+  for (let slot = 0; slot < layout.length; slot += 2) {
+    if (layout[slot + 1] < 0) continue;
+    lo = Math.min(lo, layout[slot]);
+    hi = Math.max(hi, layout[slot] + layout[slot + 1]);
+  }
+  if (lo > hi) lo = hi; // every key and value null
+  const bytes = new ArrayBuffer(hi - lo);
+  buf.copy(new Uint8Array(bytes), 0, lo, hi);
+  for (let slot = 0; slot < layout.length; slot += 2) layout[slot] = layout[slot + 1] < 0 ? 0 : layout[slot] - lo;
   return { source, bytes, layout, timestampsMs, offsets };
 }
 
