@@ -64,6 +64,8 @@ export class PartitionExporter {
   private readonly answered = new Map<Month, { requestedAt: string; generation: number | undefined; partitions: Set<number> }>();
   private months: Month[] = [];
   private monthsReadAt = 0;
+  /** Set by leave(): the entry is not written again. */
+  private left = false;
 
   constructor(private readonly opts: PartitionExporterOptions) {
     this.log = opts.logger.child({ component: 'partition-export' });
@@ -117,6 +119,9 @@ export class PartitionExporter {
   }
 
   writeEntry(): void {
+    // A poll still running when the worker stopped (reading the store's months) must not write the
+    // entry again after leave() removed it: the registry would list a cleanly stopped worker.
+    if (this.left) return;
     const own = this.opts.ownership();
     const entry: WorkerEntry = {
       worker: this.opts.worker,
@@ -136,6 +141,7 @@ export class PartitionExporter {
 
   /** Removes this worker's registry entry (a clean stop). */
   leave(): void {
+    this.left = true;
     fs.rmSync(workerFile(this.opts.exportsDir, this.opts.worker), { force: true });
   }
 
