@@ -157,7 +157,7 @@ interface RecordBase {
  * (seconds, with the apply queue full), so they survive into V8's old space; kafkajs' plain records
  * cost six objects each (the record, Buffer views of key and value, offset and timestamp strings, a
  * headers object), this one one small object. Every read builds the value again (a new Buffer view
- * of key or value, a new string), short-lived garbage; `recordSpans` reads where key and value lie
+ * of key or value, a new string), short-lived garbage; `spans` tells where key and value lie
  * without any view.
  */
 export class KafkaRecord {
