@@ -496,6 +496,23 @@ describe('LiveStore offsets (exactly-once effects)', () => {
     expect(await again.applyBatch(batch(0, 1, [event({ caseId: 'BIG-1' }), event({ caseId: 'BIG-2' })]))).toMatchObject({ inserted: 1, duplicates: 1 });
   });
 
+  it("keeps each checkpoint's appended rows as a row group of their own unless asked to vacuum (DuckDB would merge them again at every checkpoint)", async () => {
+    const rowGroups = async (vacuum: boolean) => {
+      const d = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-store-'));
+      dirs.push(d);
+      const store = await LiveStore.open({ path: path.join(d, 'live.duckdb'), threads: 1, checkpointThreshold: '1KB', vacuum });
+      stores.push(store);
+      for (let b = 0; b < 3; b++) {
+        const events = Array.from({ length: 40 }, (_, i) => event({ caseId: `RG-${b}-${i}` }));
+        await store.applyBatch(batch(0, b * 40, events)); // each followed by a checkpoint (1KB threshold)
+      }
+      expect(await rows(store, `SELECT count(*)::INTEGER FROM milestones_p0`)).toEqual([[120]]);
+      return (await rows(store, `SELECT count(DISTINCT row_group_id)::INTEGER FROM pragma_storage_info('milestones_p0')`))[0][0];
+    };
+    expect(await rowGroups(false)).toBe(3);
+    expect(await rowGroups(true)).toBe(1);
+  });
+
   it('checkpoints once the WAL passes checkpointThreshold, also while batches of other partitions are applied', async () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'casepipe-store-'));
     dirs.push(d);

@@ -53,13 +53,27 @@ export interface LiveStoreOptions {
    */
   exportThreads?: number;
   /**
-   * WAL size past which the store checkpoints (e.g. '256MB', the default): after each batch it
+   * WAL size past which the store checkpoints (default '32MB', ~250k events): after each batch it
    * looks at the WAL and checkpoints holding every writer (`checkpointIfDue`). DuckDB's own
    * `checkpoint_threshold` is set out of reach: with several writers it hardly ever found a moment
-   * to checkpoint. DuckDB's 16MB default checkpointed every ~150k events and cost a third of the
-   * apply time.
+   * to checkpoint. The rows not yet checkpointed stay in the pool, so this bounds them; with
+   * DuckDB's row-group vacuum off (`vacuum`) a checkpoint costs per row it writes, so a small
+   * threshold costs no more in total than a large one (docs/live-store.md, "Memory").
    */
   checkpointThreshold?: string;
+  /**
+   * Let DuckDB's checkpoints merge small row groups (its "vacuum", DuckDB `max_vacuum_tasks`).
+   * Default false: the store only appends, and each checkpoint writes the rows appended since the
+   * last one as a new row group per table; the vacuum then merges them with the groups before, up to
+   * three full groups' worth, and merges again the groups a merge left short of full, so a
+   * checkpoint's cost grew with the store (10M events with 256MB checkpoints: 2.9 s rising to 6.4 s;
+   * with 32MB checkpoints and a merge every eighth, the merging ones 3.6 s rising to 13 s). Without
+   * it a checkpoint costs the same at any size (~1.7 µs of CPU per appended row), so checkpoints can
+   * be small and frequent, which keeps the un-checkpointed rows, and the pool, small. The price: row
+   * groups as large as one checkpoint's rows of a table (~13k milestones at 32MB) and a store file
+   * ~25% larger (docs/live-store.md, "Memory"). Row groups left empty by deletes are still dropped.
+   */
+  vacuum?: boolean;
   /**
    * Block size of a store file created now (bytes, a power of two from 16384 to 262144; DuckDB
    * `default_block_size`); a file keeps the size it was created with. Default 65536, not DuckDB's
@@ -153,12 +167,13 @@ export class LiveStore {
     // Opened with the export limit, so that WAL replay has it; lowered to memoryLimit once open.
     const config: Record<string, string> = { memory_limit: exportMemoryLimit };
     config.threads = String(options.threads ?? 1);
-    const checkpointThreshold = options.checkpointThreshold ?? '256MB';
+    const checkpointThreshold = options.checkpointThreshold ?? '32MB';
     const checkpointBytes = sizeInBytes(checkpointThreshold);
     if (checkpointBytes === undefined) throw new CasepipeError('STORE_FAILED', `checkpoint threshold ${JSON.stringify(checkpointThreshold)} is not a size such as 256MB`);
     // The store checkpoints by itself (checkpointIfDue); DuckDB's own would rarely get to.
     config.checkpoint_threshold = '1000GB';
     config.default_block_size = String(options.blockSize ?? 65536);
+    if (!options.vacuum) config.max_vacuum_tasks = '0';
     let instance: DuckDBInstance;
     try {
       instance = await DuckDBInstance.create(options.path, config);
