@@ -63,7 +63,7 @@ export interface LiveStoreOptions {
   checkpointThreshold?: string;
   /**
    * Let DuckDB's checkpoints merge small row groups (its "vacuum", DuckDB `max_vacuum_tasks`).
-   * Default false: the store only appends, and each checkpoint writes the rows appended since the
+   * Default false: new keys are only appended, and each checkpoint writes the rows appended since the
    * last one as a new row group per table; the vacuum then merges them with the groups before, up to
    * three full groups' worth, and merges again the groups a merge left short of full, so a
    * checkpoint's cost grew with the store (10M events with 256MB checkpoints: 2.9 s rising to 6.4 s;
@@ -71,7 +71,7 @@ export interface LiveStoreOptions {
    * it a checkpoint costs the same at any size (~1.7 µs of CPU per appended row), so checkpoints can
    * be small and frequent, which keeps the un-checkpointed rows, and the pool, small. The price: row
    * groups as large as one checkpoint's rows of a table (~13k milestones at 32MB) and a store file
-   * ~25% larger (docs/live-store.md, "Memory"). Row groups left empty by deletes are still dropped.
+   * ~20% larger (docs/live-store.md, "Memory"). Row groups left empty by deletes are still dropped.
    */
   vacuum?: boolean;
   /**

@@ -7,7 +7,7 @@
  * (first 100 characters; a call of several statements under its first), the wall time per event,
  * calls, median and slowest call, slowest first.
  *   node --import tsx tests/bench/hotpath-profile.ts <dir> [events=300000] [batch=16000]
- * HOTPATH_MEMORY_LIMIT (512MB), HOTPATH_CHECKPOINT (the store's 256MB), HOTPATH_RECENT_ROWS (the store's 0), HOTPATH_THREADS set the
+ * HOTPATH_MEMORY_LIMIT (512MB), HOTPATH_CHECKPOINT (the store's 32MB), HOTPATH_RECENT_ROWS (the store's 0), HOTPATH_THREADS set the
  * store's options.
  */
 import fs from 'node:fs';
