@@ -86,7 +86,7 @@ const schema = z.object({
   CASEPIPE_ADMIN_TOKEN: z.string().regex(ADMIN_TOKEN, ADMIN_TOKEN_RULE).optional(),
   CASEPIPE_ADMIN_TOKEN_FILE: z.string().min(1).optional(),
   CASEPIPE_STORE_MEMORY_LIMIT: memorySize('512MB'),
-  /** The live store's DuckDB memory_limit while the worker applies batches (CASEPIPE_STORE_MEMORY_LIMIT while it exports a month). 96MB: with 32MB checkpoints the pool holds little more than the rows since the last one; at 10M events 96MB against 128MB: 531-571 against 599 MiB peak RSS at the same speed, 64MB 514 MiB for ~10% fewer records/s (docs/hot-path-bench.md, "Checkpoints without DuckDB's vacuum"). */
+  /** The live store's DuckDB memory_limit while the worker applies batches (CASEPIPE_STORE_MEMORY_LIMIT while it exports a month). 96MB: with 32MB checkpoints the pool holds little more than the rows since the last one; at 10M events 96MB against 128MB: 531-576 against 599 MiB peak RSS at the same speed, 64MB 514 MiB for ~10% fewer records/s (docs/hot-path-bench.md, "Checkpoints without DuckDB's vacuum"). */
   CASEPIPE_APPLY_MEMORY_LIMIT: memorySize('96MB'),
   /** WAL size past which the live store checkpoints (after the batch that crossed it): the rows not yet checkpointed stay in DuckDB's pool (spilling past it) and are replayed after a crash, so this bounds both. 32MB: a checkpoint costs per row it writes (DuckDB's vacuum is off), so small ones cost no more in total (docs/live-store.md, "Memory"). */
   CASEPIPE_CHECKPOINT_THRESHOLD: memorySize('32MB'),
