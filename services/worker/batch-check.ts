@@ -58,14 +58,17 @@ export function packRecords(source: string, records: readonly PackableRecord[]):
   // First where each key and value is and how long (the buffer it is in, for a KafkaRecord), ...
   const from = new Array<Buffer | undefined>(n);
   let size = 0;
+  let oneBuffer = n > 0; // every record a KafkaRecord in the same buffer
   for (let i = 0; i < n; i++) {
     const r = records[i];
     let offset: number | undefined;
     if (r instanceof KafkaRecord) {
       from[i] = r.spans(layout, 4 * i);
+      oneBuffer &&= from[i] === from[0];
       size += Math.max(layout[4 * i + 1], 0) + Math.max(layout[4 * i + 3], 0);
       offset = r.offsetNumber;
     } else {
+      oneBuffer = false;
       size += (r.key?.length ?? 0) + (r.value?.length ?? 0);
       offset = Number(r.offset);
     }
@@ -76,8 +79,7 @@ export function packRecords(source: string, records: readonly PackableRecord[]):
   // ... then, when every record lies in one buffer (an uncompressed fetch response), one copy of the
   // stretch from the first key to the last value (the bytes between, record headers, ~5% more,
   // cost less than a Buffer.copy call per key and value) ...
-  const one = from[0];
-  if (one !== undefined && from.every((b) => b === one)) return packStretch(source, one, layout, timestampsMs, offsets);
+  if (oneBuffer) return packStretch(source, from[0]!, layout, timestampsMs, offsets);
   // ... else one copy per key and value into the packed bytes, the layout now saying where in them.
   const bytes = new ArrayBuffer(size);
   const into = new Uint8Array(bytes);
