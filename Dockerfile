@@ -11,6 +11,8 @@ COPY schemas ./schemas
 COPY pipelines ./pipelines
 COPY infra/topics.json ./infra/topics.json
 COPY tsconfig.json ./
+# The CLI's bundle (bin/cli-bundle.mjs), built now: node_modules is not the runtime user's to write.
+RUN node bin/casepipe.js --help > /dev/null
 # Live store and snapshots; a volume in docker-compose.yml.
 ENV CASEPIPE_DATA_DIR=/data
 RUN mkdir -p /data && chown node:node /data

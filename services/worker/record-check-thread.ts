@@ -8,13 +8,25 @@
  * Batches are answered in the order they were sent (one thread, one queue). If the thread dies, the
  * batches in it fail (kafkajs retries them, as any failed batch) and the next batch starts a new one.
  */
+import fs from 'node:fs';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { CasepipeError, type ErrorCode } from '../platform/errors.js';
 import type { CheckedBatch, PackedRecords } from './batch-check.js';
 
-/** Registers tsx in the thread, then loads record-check-worker.ts. */
-const ENTRY = new URL('./record-check-worker.mjs', import.meta.url);
+/**
+ * The thread's entry: in the CLI's bundle (bin/cli-bundle.mjs defines CASEPIPE_BUNDLED_RECORD_CHECK),
+ * the bundle's record-check-worker.mjs; run from the sources, or when that build has been removed,
+ * record-check-worker.mjs beside this file, which registers tsx and loads record-check-worker.ts.
+ */
+declare const CASEPIPE_BUNDLED_RECORD_CHECK: string | undefined;
+function threadEntry(): URL {
+  if (typeof CASEPIPE_BUNDLED_RECORD_CHECK === 'string') {
+    const bundled = new URL(CASEPIPE_BUNDLED_RECORD_CHECK);
+    if (fs.existsSync(bundled)) return bundled;
+  }
+  return new URL('./record-check-worker.mjs', import.meta.url);
+}
 /**
  * The thread's young generation (new space: two semi-spaces, half of this each). Its events die young,
  * batch by batch; the process' 16 MB semi-spaces (bin/casepipe.js) are for the worker's own thread.
@@ -40,6 +52,14 @@ export class RecordCheckThread {
   private nextId = 0;
   private readonly waiting = new Map<number, { resolve: (c: CheckedBatch) => void; reject: (e: Error) => void }>();
   private readonly heapWaiting = new Map<number, (spaces: ThreadHeapSpace[] | undefined) => void>();
+
+  /**
+   * Starts the thread now, if none runs: it loads its code while the worker joins its group and
+   * fetches, instead of holding up the first batch (~1 s from the sources through tsx).
+   */
+  warmUp(): void {
+    if (!this.worker) this.start();
+  }
 
   /** Judges and prepares the batch on the thread; `packed`'s buffers are transferred (unusable here after). */
   check(packed: PackedRecords): Promise<CheckedBatch> {
@@ -74,7 +94,7 @@ export class RecordCheckThread {
     // generation limit, so the thread had the worker's 64 MB new space whatever this said. The worker's
     // heap is sized at its start; clearing the flag (0: unset) lets the thread's heap take the limit.
     v8.setFlagsFromString('--max-semi-space-size=0');
-    const worker = new Worker(ENTRY, { resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
+    const worker = new Worker(threadEntry(), { resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } });
     worker.unref();
     worker.on('message', (answer: Answer) => {
       if ('heap' in answer) {

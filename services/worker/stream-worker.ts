@@ -150,6 +150,7 @@ export class StreamWorker {
   }
 
   async start(): Promise<void> {
+    this.checker?.warmUp();
     await this.producer.connect();
     await this.consumer.connect();
     const { GROUP_JOIN, CRASH } = this.consumer.events;

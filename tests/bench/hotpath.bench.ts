@@ -2,7 +2,8 @@
  * `npm run bench -- hotpath` (issue 13): one topic of HOTPATH_EVENTS events (default 1M; with re-sent
  * copies, some of them earlier than the first, so dedupe replaces winners), then, one after the other in
  * this run, each as its own process timed from launch until its group's committed offsets reach the end:
- *   - the stream worker (`casepipe worker`, the real one),
+ *   - the stream worker (`casepipe worker`, the real one, started as operators start it: bin/casepipe.js,
+ *     whose bundle of the sources, bin/cli-bundle.mjs, is built before the clock starts),
  *   - the Kafka Streams peer (tests/bench/peers/kafka-streams; built with Maven when its jar is missing),
  *   - a raw kafkajs consumer (tests/bench/peers/raw-kafkajs.ts), and the same with the worker's record
  *     batch decoder (services/platform/kafka-record-batch.ts) in place of kafkajs' own,
@@ -365,14 +366,17 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
         CASEPIPE_WORKER_PORT: String(port),
         LOG_LEVEL: process.env.HOTPATH_LOG_LEVEL ?? 'warn',
       };
+      // The first start after a source changed builds the CLI's bundle: not part of a start.
+      const built = spawnSync(node[0], [node[1], 'bin/casepipe.js', '--help'], { cwd: ROOT, encoding: 'utf8' });
+      if (built.status !== 0) throw new Error(`casepipe --help failed: ${built.stderr}`);
       const profile = process.env.HOTPATH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.HOTPATH_CPU_PROF)}`] : [];
       profile.push(...(process.env.HOTPATH_NODE_ARGS ?? '').split(' ').filter(Boolean));
-      const m = await measure('the stream worker', node[0], [...node.slice(1), ...profile, 'services/cli/main.ts', 'worker'], env, async () => (await workerStoredAll(port, topic, ends)) || (await caughtUp(`${group}worker`)()), path.join(work, 'worker.log'));
+      const m = await measure('the stream worker', node[0], [node[1], ...profile, 'bin/casepipe.js', 'worker'], env, async () => (await workerStoredAll(port, topic, ends)) || (await caughtUp(`${group}worker`)()), path.join(work, 'worker.log'));
       results.worker = m;
       await stopChild(m.child, 'the stream worker');
       workerFigures = {};
       for (const month of ['2025-08', '2025-09']) {
-        const r = spawnSync(node[0], [...node.slice(1), 'services/cli/main.ts', 'figures', '--month', month, '--json'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+        const r = spawnSync(node[0], [node[1], 'bin/casepipe.js', 'figures', '--month', month, '--json'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`casepipe figures --month ${month} failed: ${r.stderr}`);
         const f = JSON.parse(r.stdout) as MonthFigures;
         workerFigures[month] = Object.fromEntries(f.departments.map((d) => [d.departmentCode, { ...d.figures }]));
