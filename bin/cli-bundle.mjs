@@ -1,6 +1,6 @@
 // The `casepipe` command's code as one bundle (esbuild), built from the TypeScript sources on the first
 // start after any of them changed and reused after: loading ~200 TypeScript modules through tsx's loader
-// hooks cost every command ~1-2 s of start-up (`casepipe --help`: 1.8-2.5 s through tsx, ~1.1 s bundled),
+// hooks cost every command ~1-2 s of start-up (`casepipe --help`: 1.8-2.5 s through tsx, ~1.0 s bundled),
 // and every worker restart and every child a test spawns pays it. There is still no build step to run and
 // no dist/ to go stale: a bundle whose sources (or this file) changed is built again before it is used.
 //

@@ -171,13 +171,13 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Whether the worker's live store holds every record, from its /metrics (casepipe_stored_offset). The
+ * Whether the worker's live store holds every record, from its /status (storedOffsets). The
  * worker's Kafka commit is only a hint: one that fails in a rebalance is not repeated when the partition
  * has nothing new, so the group's committed offsets may stay short of the end though the store is done.
  */
 async function workerStoredAll(port: number, ends: Map<number, bigint>): Promise<boolean> {
-  // /status, not /metrics: polled every 100 ms, rendering every metric cost the worker's thread ~4% of
-  // its time (the 1M run's CPU profile: 0.6 s of 17 s in prom-client), which a real scraper every 15 s does not.
+  // Not /metrics (casepipe_stored_offset): polled every 100 ms, rendering every metric cost the worker's
+  // thread ~4% of its time (the 1M run's CPU profile: 0.6 s of 17 s in prom-client); a real scraper comes every 15 s.
   let stored: Record<string, string>;
   try {
     stored = ((await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { storedOffsets?: Record<string, string> }).storedOffsets ?? {};
