@@ -344,6 +344,9 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
   };
   const results: Record<string, Measured> = {};
   const node = [process.execPath, '--max-semi-space-size=16', '--import', 'tsx'];
+  // The worker as operators start it (bin/casepipe.js: the CLI's bundle), its node options as its shebang's.
+  const semiSpace = '--max-semi-space-size=16';
+  const CLI = 'bin/casepipe.js';
   const kafkaEnv = { KAFKA_BROKERS: brokers.join(',') };
   let workerFigures: FigureMap | undefined;
   let peerFigures: FigureMap | undefined;
@@ -363,16 +366,16 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
         LOG_LEVEL: process.env.HOTPATH_LOG_LEVEL ?? 'warn',
       };
       // The first start after a source changed builds the CLI's bundle: not part of a start.
-      const built = spawnSync(node[0], [node[1], 'bin/casepipe.js', '--help'], { cwd: ROOT, encoding: 'utf8' });
+      const built = spawnSync(process.execPath, [semiSpace, CLI, '--help'], { cwd: ROOT, encoding: 'utf8' });
       if (built.status !== 0) throw new Error(`casepipe --help failed: ${built.stderr}`);
       const profile = process.env.HOTPATH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.HOTPATH_CPU_PROF)}`] : [];
       profile.push(...(process.env.HOTPATH_NODE_ARGS ?? '').split(' ').filter(Boolean));
-      const m = await measure('the stream worker', node[0], [node[1], ...profile, 'bin/casepipe.js', 'worker'], env, async () => (await workerStoredAll(port, ends)) || (await caughtUp(`${group}worker`)()), path.join(work, 'worker.log'));
+      const m = await measure('the stream worker', process.execPath, [semiSpace, ...profile, CLI, 'worker'], env, async () => (await workerStoredAll(port, ends)) || (await caughtUp(`${group}worker`)()), path.join(work, 'worker.log'));
       results.worker = m;
       await stopChild(m.child, 'the stream worker');
       workerFigures = {};
       for (const month of ['2025-08', '2025-09']) {
-        const r = spawnSync(node[0], [node[1], 'bin/casepipe.js', 'figures', '--month', month, '--json'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+        const r = spawnSync(process.execPath, [semiSpace, CLI, 'figures', '--month', month, '--json'], { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`casepipe figures --month ${month} failed: ${r.stderr}`);
         const f = JSON.parse(r.stdout) as MonthFigures;
         workerFigures[month] = Object.fromEntries(f.departments.map((d) => [d.departmentCode, { ...d.figures }]));

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { runCasepipe } from '../../services/snapshot/testing/run-cli.js';
 
 const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..');
 const { ensureBundle } = (await import(pathToFileURL(path.join(ROOT, 'bin/cli-bundle.mjs')).href)) as {
@@ -51,14 +52,10 @@ describe('the CLI bundle', () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it('runs the CLI bundled and, with CASEPIPE_BUNDLE=off, from the sources through tsx', () => {
+  it('runs the CLI bundled and, with CASEPIPE_BUNDLE=off, from the sources through tsx', async () => {
     for (const bundle of ['on', 'off']) {
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/casepipe.js'), 'schemas', '--help'], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, CASEPIPE_BUNDLE: bundle },
-      });
-      expect({ bundle, status: r.status, stderr: r.stderr }).toEqual({ bundle, status: 0, stderr: '' });
+      const r = await runCasepipe({ CASEPIPE_BUNDLE: bundle }, ['schemas', '--help']);
+      expect({ bundle, code: r.code, stderr: r.stderr }).toEqual({ bundle, code: 0, stderr: '' });
       expect(r.stdout).toContain('Usage: casepipe schemas');
     }
   });
