@@ -51,11 +51,11 @@ const NUMBERS = [
   ['n', INTEGER], ['key_hi', UINTEGER], ['key_lo', UINTEGER], ['fresh', BOOLEAN],
 ] as const;
 const NUMBER_TYPES: DuckDBType[] = NUMBERS.map(([, t]) => t);
-const TEXTS = ['case_id', 'event_id', 'source_record_id', 'dictionary'] as const;
+const TEXTS = ['case_id', 'event_id', 'source_record_id', 'dictionary', 'codes'] as const;
 const TEXT_TYPES: DuckDBType[] = TEXTS.map(() => VARCHAR);
 // Into the tables CLEAR_STAGING made empty, the dictionary first.
 const UNPACK = `
-  INSERT INTO stage_dictionary SELECT string_split(dictionary, chr(1)) FROM stage_packed;
+  INSERT INTO stage_dictionary SELECT string_split(dictionary, chr(1)), string_split(codes, chr(1))::INTEGER[] FROM stage_packed;
   INSERT INTO stage_raw
   SELECT n.seq, n.kind, t.case_id, n.department_code, n.department_name, nullif(n.item_code, 0), n.channel, nullif(n.delivery_method, 0),
          n.event_time::BIGINT AS event_time, t.event_id, n.source_system, t.source_record_id, n.month, n.n,
@@ -74,7 +74,7 @@ const STAGING_TABLES = `
     seq INTEGER, kind INTEGER, case_id VARCHAR, department_code INTEGER, department_name INTEGER,
     item_code INTEGER, channel INTEGER, delivery_method INTEGER, event_time BIGINT, event_id VARCHAR,
     source_system INTEGER, source_record_id VARCHAR, month INTEGER, n INTEGER, key_hash UBIGINT, fresh BOOLEAN);
-  CREATE OR REPLACE TEMP TABLE stage_dictionary (d VARCHAR[]);
+  CREATE OR REPLACE TEMP TABLE stage_dictionary (d VARCHAR[], c INTEGER[]);
   CREATE OR REPLACE TEMP TABLE stage_numbers (${NUMBERS.map(([c, t]) => `${c} ${t.toString()}`).join(', ')});
   CREATE OR REPLACE TEMP TABLE stage_packed (${TEXTS.map((c) => `${c} VARCHAR`).join(', ')});
   CREATE OR REPLACE TEMP TABLE stage_counts (
@@ -82,11 +82,16 @@ const STAGING_TABLES = `
 
 export const STAGING_DDL = `${STAGING_TABLES}
   -- A view, not a table: looking up the dictionary is cheap, copying its strings into every row is not.
+  -- The texts (the merge compares them) and, as stored_<column>, the store's codes of the coded
+  -- columns (what the partition tables hold: CODED_COLUMNS, services/store/store-schema.ts).
   CREATE OR REPLACE TEMP VIEW stage_events AS
   SELECT seq, d[kind] AS kind, case_id, d[department_code] AS department_code,
          d[department_name] AS department_name, d[item_code] AS item_code, d[channel] AS channel,
          d[delivery_method] AS delivery_method, event_time, event_id, d[source_system] AS source_system,
-         source_record_id, d[month] AS month, n, key_hash, fresh
+         source_record_id, d[month] AS month, n, key_hash, fresh,
+         c[kind] AS stored_kind, c[department_code] AS stored_department_code, c[department_name] AS stored_department_name,
+         c[item_code] AS stored_item_code, c[channel] AS stored_channel, c[delivery_method] AS stored_delivery_method,
+         c[source_system] AS stored_source_system
   FROM stage_raw, stage_dictionary;`;
 
 /**
@@ -254,8 +259,10 @@ export interface PreparedEvents {
   readonly keyLo: Uint32Array;
   /** stage_numbers' columns but `fresh` (decided against the store's old-key filter when written). */
   readonly numbers: readonly (Int32Array | Uint32Array | Float64Array)[];
-  /** stage_packed's row: case ids, event ids, record ids, the dictionary (each joined by U+0001). */
+  /** stage_packed's row but the codes: case ids, event ids, record ids, the dictionary (each joined by U+0001). */
   readonly texts: readonly string[];
+  /** The batch's dictionary: the texts the 1-based indexes of `numbers` refer to. */
+  readonly dictionary: readonly string[];
   /** stage_counts' columns. */
   readonly counts: readonly DuckDBValue[][];
   /** Per department among the events: its name on, and the record timestamp of, its newest record. */
@@ -264,7 +271,10 @@ export interface PreparedEvents {
 
 const NEVER_NEW: CertainlyNew = { milestones: null, consultations: null };
 
-/** Stages a batch (`prepareBatch`, then `writeStaging` and its pending statements). */
+/**
+ * Stages a batch (`prepareBatch`, then `writeStaging` and its pending statements) on a connection
+ * without a store: the batch's own dictionary indexes stand in for the store's codes.
+ */
 export async function stageBatch(
   conn: DuckDBConnection,
   events: readonly BatchEvent[],
@@ -272,7 +282,9 @@ export async function stageBatch(
   certainlyNew: CertainlyNew = NEVER_NEW,
 ): Promise<StagedBatch> {
   const pending: string[] = [];
-  const staged = await writeStaging(conn, prepareBatch(events, deadLetters, 'staged batch'), certainlyNew, pending);
+  const prepared = prepareBatch(events, deadLetters, 'staged batch');
+  const codes = Int32Array.from(prepared.dictionary, (_, i) => i + 1);
+  const staged = await writeStaging(conn, prepared, codes, certainlyNew, pending);
   if (pending.length > 0) await conn.run(pending.join(';\n'));
   return staged;
 }
@@ -437,6 +449,7 @@ export function prepareBatch(events: readonly BatchEvent[], deadLetters: readonl
     keyLo,
     numbers: [seq, kind, departmentCode, departmentName, itemCode, channel, deliveryMethod, eventTime, sourceSystem, month, copiesColumn, keyHi, keyLo],
     texts: [caseIds.join('\u0001'), eventIds.join('\u0001'), recordIds.join('\u0001'), dict.values.join('\u0001')],
+    dictionary: dict.values,
     counts: counts.columns(),
     departments: [...newest.values()],
   };
@@ -450,9 +463,16 @@ export function prepareBatch(events: readonly BatchEvent[], deadLetters: readonl
  * next statements in one call: each call is a round trip through libuv's thread pool, and its result
  * waits for a turn of the JavaScript thread, which is busy decoding the next batches (the store's
  * batches waited ~15 ms per call in the hot-path bench). It fails that call when the unpacked rows are
- * not the winners (a text holding U+0001). Leaves `prepared` as it was (a retried batch writes it again).
+ * not the winners (a text holding U+0001). `codes` are the store's codes of `prepared.dictionary`, in its
+ * order (services/store/store-dictionary.ts). Leaves `prepared` as it was (a retried batch writes it again).
  */
-export async function writeStaging(conn: DuckDBConnection, prepared: PreparedEvents, certainlyNew: CertainlyNew, pending: string[]): Promise<StagedBatch> {
+export async function writeStaging(
+  conn: DuckDBConnection,
+  prepared: PreparedEvents,
+  codes: Int32Array,
+  certainlyNew: CertainlyNew,
+  pending: string[],
+): Promise<StagedBatch> {
   const staged: StagedBatch = { late: prepared.late, milestones: { keys: 0, fresh: [] }, consultations: { keys: 0, fresh: [] } };
   const m = prepared.winners;
   if (m > 0) {
@@ -469,7 +489,7 @@ export async function writeStaging(conn: DuckDBConnection, prepared: PreparedEve
       if (f) entity.fresh.push(hi, lo);
     }
     await appendColumns(conn, 'stage_numbers', NUMBER_TYPES, [...prepared.numbers, fresh]);
-    await appendColumns(conn, 'stage_packed', TEXT_TYPES, prepared.texts.map((t) => [t]));
+    await appendColumns(conn, 'stage_packed', TEXT_TYPES, [...prepared.texts, codes.join('\u0001')].map((t) => [t]));
     pending.push(UNPACK, unpackedCheck(m));
   }
   await appendColumns(conn, 'stage_counts', COUNT_TYPES, prepared.counts);

@@ -24,7 +24,7 @@ import { INTEGER, LIST, listValue, type DuckDBConnection } from '@duckdb/node-ap
 import type { CaseEvent } from '../contract/case-event.js';
 import { hashKeyPair } from './key-hash.js';
 import { forEachKeyHash, KEY_HALVES } from './old-key-filter.js';
-import { partitionTable, recentTable, type PartitionedTable } from './store-schema.js';
+import { CODED_COLUMNS, decodedRows, partitionTable, recentTable, type PartitionedTable } from './store-schema.js';
 
 interface EntitySpec {
   table: PartitionedTable;
@@ -213,7 +213,15 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
   const recent = recentTable(spec.table, partition);
   const merge = mergeTableName(spec);
   const cols = Object.keys(spec.columns);
-  const stageProjection = Object.entries(spec.columns).map(([col, expr]) => `${expr} AS ${col}`).join(', ');
+  // The staged texts (compared with the stored rows, decoded) and the codes the tables store
+  // (stored_<column>, from stage_events); `storedCols` is what an INSERT writes for `cols`.
+  const coded = CODED_COLUMNS[spec.table];
+  const stageProjection = [
+    ...Object.entries(spec.columns).map(([col, expr]) => `${expr} AS ${col}`),
+    ...coded.map((c) => `stored_${c}`),
+  ].join(', ');
+  const stored = (c: string) => (coded.includes(c) ? `stored_${c}` : c);
+  const storedCols = cols.map(stored).join(', ');
   const [id1, id2] = spec.identity;
   const changed = spec.restating.map((c) => `s.${c} IS DISTINCT FROM m.${c}`).join(' OR ');
   const wins = rankLess(spec, 's', 'm');
@@ -222,7 +230,7 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
   const counts: MergeCounts = { inserted: 0, replaced: 0, moved: 0, existing: 0, oldCandidates: 0, oldFound: 0, merged: false };
   const writes = pending;
   if (append && input.fresh > 0) {
-    writes.push(`INSERT INTO ${old} (partition, ${cols.join(', ')}, copies) SELECT ${partition}, ${cols.join(', ')}, n FROM (${staged('fresh')})`);
+    writes.push(`INSERT INTO ${old} (partition, ${cols.join(', ')}, copies) SELECT ${partition}, ${storedCols}, n FROM (${staged('fresh')})`);
     counts.inserted = input.fresh;
   }
   const toMerge = append ? input.keys - input.fresh : input.keys;
@@ -239,11 +247,11 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
        FROM (${staged('NOT fresh')}) s`
     : `CREATE OR REPLACE TEMP TABLE ${merge} AS
        WITH s AS (${staged('true')})
-       SELECT s.*, m.rowid AS rid, false AS in_old, m.month AS old_month, m.department_code AS old_department_code,
-              m.rowid IS NULL AS is_new,
-              m.rowid IS NOT NULL AND ${wins} AS wins,
-              m.rowid IS NOT NULL AND ${wins} AND (${changed}) AS changed
-       FROM s LEFT JOIN ${recent} m ON ${sameKey}`;
+       SELECT s.*, m.rid, false AS in_old, m.month AS old_month, m.department_code AS old_department_code,
+              m.rid IS NULL AS is_new,
+              m.rid IS NOT NULL AND ${wins} AS wins,
+              m.rid IS NOT NULL AND ${wins} AND (${changed}) AS changed
+       FROM s LEFT JOIN ${decodedRows(spec.table, recent, { rowid: true })} m ON ${sameKey}`;
   // In append mode every merged key is a candidate (the filter flagged it while staging); otherwise
   // the new keys' hashes are read back and asked. Without an old table nothing is read between the
   // merge table and the writes: one call (below).
@@ -280,8 +288,11 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
       );
     }
     // The hits' full rows, by rowid (a rowid filter is pushed into the scan; measured: 7 ms for 20
-    // rows of 900k, where one three-way join with the merge table took 18 ms).
-    await conn.run(`CREATE OR REPLACE TEMP TABLE old_rows AS SELECT rowid AS rid, * FROM ${old} WHERE rowid IN (SELECT rid FROM old_hits)`);
+    // rows of 900k, where one three-way join with the merge table took 18 ms), decoded.
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE old_rows AS
+       SELECT * FROM ${decodedRows(spec.table, `(SELECT rowid AS rid, * FROM ${old} WHERE rowid IN (SELECT rid FROM old_hits))`)}`,
+    );
     counts.oldFound = (
       await conn.run(`
         UPDATE ${merge} SET rid = o.rid, in_old = true, old_month = o.old_month, old_department_code = o.old_department_code,
@@ -299,7 +310,7 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
   // selection the joins skip the scan.
   writes.push(
     `INSERT INTO ${append ? old : recent} (partition, ${cols.join(', ')}, copies)
-     SELECT ${partition}, ${cols.join(', ')}, n FROM ${merge} WHERE is_new`,
+     SELECT ${partition}, ${storedCols}, n FROM ${merge} WHERE is_new`,
   );
   const replaceable = cols.filter((c) => c !== 'key_hash' && c !== id1 && c !== id2);
   for (const [target, inOld] of [[recent, false], [old, true]] as const) {
@@ -309,7 +320,7 @@ export async function mergeEntity(conn: DuckDBConnection, spec: EntitySpec, inpu
     writes.push(
       `UPDATE ${target} SET copies = ${target}.copies + u.n
        FROM ${merge} u WHERE NOT u.is_new AND NOT u.wins AND ${where}`,
-      `UPDATE ${target} SET copies = ${target}.copies + u.n, ${replaceable.map((c) => `${c} = u.${c}`).join(', ')}
+      `UPDATE ${target} SET copies = ${target}.copies + u.n, ${replaceable.map((c) => `${c} = u.${stored(c)}`).join(', ')}
        FROM ${merge} u WHERE u.wins AND ${where}`,
     );
   }

@@ -7,6 +7,7 @@ import { isCasepipeError } from '../platform/errors.js';
 import type { PartitionBatch, PreparedPartitionBatch } from './batch.js';
 import { prepareBatch } from './batch-staging.js';
 import { LiveStore } from './live-store.js';
+import { decodedRows, PARTITIONED_TABLES } from './store-schema.js';
 import { referenceFigures } from '../demo/reference-count.js';
 import { referenceDedupe } from './testing/reference-dedupe.js';
 import { shuffled, syntheticRecords, toBatches, type SyntheticRecord } from './testing/synthetic-events.js';
@@ -327,17 +328,68 @@ describe('LiveStore recent and old rows', () => {
 describe('LiveStore schema upgrade', () => {
   // Versions 2 and 3 stored DuckDB's hash() as key_hash; version 4 computes it in JavaScript.
   const asDuckDbHashes = `UPDATE milestones_p0 SET key_hash = hash(case_id, kind); UPDATE consultations_p0 SET key_hash = hash(department_code, record_id)`;
+  /** Versions 2 to 4 stored texts where version 5 stores store_dictionary codes, and had no dictionary. */
+  async function asTextLayout(store: LiveStore): Promise<void> {
+    const conn = store.connection;
+    await conn.run('DROP VIEW milestones; DROP VIEW consultations');
+    for (const sfx of ['_template', '_p0', '_recent_p0']) {
+      for (const t of PARTITIONED_TABLES) {
+        await conn.run(`CREATE TABLE ${t}_text AS SELECT * FROM ${decodedRows(t, `${t}${sfx}`)};
+          DROP TABLE ${t}${sfx}; ALTER TABLE ${t}_text RENAME TO ${t}${sfx}`);
+      }
+    }
+    await conn.run('DROP VIEW store_decoder; DROP TABLE store_dictionary');
+  }
+
+  it('upgrades a version 4 file: its texts become codes, its rows read and deduplicate as before', async () => {
+    const { store, dir } = await openStore();
+    const late = Date.parse('2025-08-10T01:00:00Z');
+    await store.applyBatch(batch(0, 0, [
+      event({ caseId: 'V4-1', itemCode: '11330000002482028X4330117002000' }),
+      event({ caseId: 'V4-1', kind: 'DELIVERED', deliveryMethod: 'MAIL', channel: 'COMPREHENSIVE_WINDOW' }),
+      event({ caseId: 'V4-2', departmentCode: 'SFT', departmentName: '司法厅', sourceSystem: 'sft-approval' }),
+      event({ caseId: 'Q-1', kind: 'CONSULTED', channel: 'PHONE' }),
+    ]));
+    const before = {
+      milestones: await rows(store, `SELECT * FROM milestones ORDER BY case_id, kind`),
+      consultations: await rows(store, `SELECT * FROM consultations ORDER BY record_id`),
+    };
+    await asTextLayout(store);
+    await store.connection.run(`UPDATE store_meta SET value = '4' WHERE key = 'schema_version'`);
+    store.close();
+    stores.splice(stores.indexOf(store), 1);
+    const { store: again } = await openStore(dir);
+    expect(await rows(again, `SELECT value FROM store_meta WHERE key = 'schema_version'`)).toEqual([['5']]);
+    expect(await rows(again, `SELECT DISTINCT data_type FROM duckdb_columns() WHERE table_name IN ('milestones_p0', 'milestones_recent_p0', 'milestones_template', 'consultations_p0') AND column_name IN ('kind', 'department_code')`))
+      .toEqual([['INTEGER']]);
+    expect(await rows(again, `SELECT * FROM milestones ORDER BY case_id, kind`)).toEqual(before.milestones);
+    expect(await rows(again, `SELECT * FROM consultations ORDER BY record_id`)).toEqual(before.consultations);
+    // A copy of a stored key is counted; an earlier copy of another replaces it, moving it to its own department.
+    expect(await again.applyBatch(batch(0, 4, [
+      event({ caseId: 'V4-1', itemCode: '11330000002482028X4330117002000' }),
+      event({ caseId: 'V4-2', eventTime: late, departmentCode: 'JTYST', departmentName: '交通运输厅', sourceSystem: 'new-system' }),
+      event({ caseId: 'V4-3', itemCode: '11330000002482028X4330117002000' }),
+    ]))).toMatchObject({ inserted: 1, duplicates: 2, replaced: 1, moved: 1 });
+    expect(await rows(again, `SELECT case_id, kind, department_code, department_name, item_code, source_system, copies FROM milestones ORDER BY case_id, kind`)).toEqual([
+      ['V4-1', 'DELIVERED', 'JTYST', '交通运输厅', null, 'jtyst-approval', 1],
+      ['V4-1', 'RECEIVED', 'JTYST', '交通运输厅', '11330000002482028X4330117002000', 'jtyst-approval', 2],
+      ['V4-2', 'RECEIVED', 'JTYST', '交通运输厅', null, 'new-system', 2],
+      ['V4-3', 'RECEIVED', 'JTYST', '交通运输厅', '11330000002482028X4330117002000', 'jtyst-approval', 1],
+    ]);
+    expect(await rows(again, `SELECT old_department_code, new_department_code FROM milestone_moves`)).toEqual([['SFT', 'JTYST']]);
+  });
 
   it('upgrades a version 2 file (no recent tables): its rows count as old and still deduplicate', async () => {
     const { store, dir } = await openStore();
     await store.applyBatch(batch(0, 0, [event({ caseId: 'V2-1' })]));
+    await asTextLayout(store);
     // Make it look like version 2: every row in milestones_p0, no recent tables, DuckDB's key hashes.
-    await store.connection.run(`INSERT INTO milestones_p0 SELECT * FROM milestones_recent_p0; DROP VIEW milestones; DROP VIEW consultations;
+    await store.connection.run(`INSERT INTO milestones_p0 SELECT * FROM milestones_recent_p0;
       DROP TABLE milestones_recent_p0; DROP TABLE consultations_recent_p0; ${asDuckDbHashes}; UPDATE store_meta SET value = '2' WHERE key = 'schema_version'`);
     store.close();
     stores.splice(stores.indexOf(store), 1);
     const { store: again } = await openStore(dir);
-    expect(await rows(again, `SELECT value FROM store_meta WHERE key = 'schema_version'`)).toEqual([['4']]);
+    expect(await rows(again, `SELECT value FROM store_meta WHERE key = 'schema_version'`)).toEqual([['5']]);
     expect(await again.applyBatch(batch(0, 1, [event({ caseId: 'V2-1' }), event({ caseId: 'V2-2' })]))).toMatchObject({ inserted: 1, duplicates: 1 });
     expect(await rows(again, `SELECT case_id, copies FROM milestones ORDER BY case_id`)).toEqual([['V2-1', 2], ['V2-2', 1]]);
   });
@@ -346,11 +398,12 @@ describe('LiveStore schema upgrade', () => {
     const { store, dir } = await openStore();
     const consulted = event({ caseId: 'Q-1', kind: 'CONSULTED', channel: 'PHONE' });
     await store.applyBatch(batch(0, 0, [event({ caseId: 'V3-1' }), consulted]));
+    await asTextLayout(store);
     await store.connection.run(`${asDuckDbHashes}; UPDATE store_meta SET value = '3' WHERE key = 'schema_version'`);
     store.close();
     stores.splice(stores.indexOf(store), 1);
     const { store: again } = await openStore(dir);
-    expect(await rows(again, `SELECT value FROM store_meta WHERE key = 'schema_version'`)).toEqual([['4']]);
+    expect(await rows(again, `SELECT value FROM store_meta WHERE key = 'schema_version'`)).toEqual([['5']]);
     expect(await again.applyBatch(batch(0, 2, [event({ caseId: 'V3-1' }), consulted, event({ caseId: 'V3-2' })])))
       .toMatchObject({ inserted: 1, duplicates: 2 });
     expect(await rows(again, `SELECT case_id, copies FROM milestones ORDER BY case_id`)).toEqual([['V3-1', 2], ['V3-2', 1]]);

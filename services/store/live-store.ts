@@ -25,6 +25,7 @@ import { nextOffsetSql, PartitionOffsets } from './partition-offsets.js';
 import { isTransient, storeError } from './store-errors.js';
 import { departmentsLastEvent, hasData, operatorCounts, storeMemory, type OperatorCounts, type StoreMemory } from './store-reads.js';
 import { upgradeStore } from './schema-upgrade.js';
+import { StoreDictionary } from './store-dictionary.js';
 import { listPartitions, partitionTable, recentTable, StoreSchema, type PartitionedTable } from './store-schema.js';
 import { WriterPool } from './writer-pool.js';
 
@@ -152,6 +153,7 @@ export class LiveStore {
     private readonly pool: WriterPool,
     private readonly schema: StoreSchema,
     private readonly offsets: PartitionOffsets,
+    private readonly dictionary: StoreDictionary,
     private readonly logger: Logger,
     private readonly maxAttempts: number,
   ) {}
@@ -190,12 +192,14 @@ export class LiveStore {
     const conn = await instance.connect();
     const schema = new StoreSchema();
     let offsets: PartitionOffsets;
+    let dictionary: StoreDictionary;
     try {
       if (memoryLimit !== exportMemoryLimit) await setMemoryLimit(conn, memoryLimit, logger);
       // Before the old-key filters are built from the stored key hashes (loadEntityState).
-      await schema.create(conn, (c, from) => upgradeStore(c, from, logger));
+      await schema.create(conn, (c, from, partitionDdl) => upgradeStore(c, from, logger, partitionDdl));
       await conn.run(STAGING_DDL);
       offsets = await PartitionOffsets.load(conn);
+      dictionary = await StoreDictionary.load(conn);
     } catch (cause) {
       conn.closeSync();
       instance.closeSync();
@@ -210,7 +214,7 @@ export class LiveStore {
         writers.push(writer);
         await writer.run(STAGING_DDL);
       }
-      store = new LiveStore(instance, conn, new WriterPool(writers), schema, offsets, logger, options.maxAttempts ?? 3);
+      store = new LiveStore(instance, conn, new WriterPool(writers), schema, offsets, dictionary, logger, options.maxAttempts ?? 3);
       store.collectGarbageEvery = options.collectGarbageEvery ?? 8;
       store.recentRows = options.recentRows ?? 0;
       store.threads = options.threads ?? 1;
@@ -483,10 +487,13 @@ export class LiveStore {
     };
     // Statements not sent yet: the common batch (every winner certainly new) sends everything after
     // its appends in one call, the last one below.
+    // Texts new to the store get their codes first, committed on their own (store-dictionary.ts).
+    const codes = await this.dictionary.codesOf(conn, prepared.dictionary);
     const pending: string[] = ['BEGIN TRANSACTION'];
     const staged = await writeStaging(
       conn,
       prepared,
+      codes,
       { milestones: certainlyNew(states.milestones), consultations: certainlyNew(states.consultations) },
       pending,
     );

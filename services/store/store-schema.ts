@@ -14,16 +14,38 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 
 export const STORE_SQL_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'store.sql');
 const PARTITION_MARKER = '-- @partition-tables';
-export const SCHEMA_VERSION = '4';
+export const SCHEMA_VERSION = '5';
 /**
- * Upgraded in place: version 2 had no recent tables (created; all its rows count as old); versions 2
- * and 3 had DuckDB's hash() as key_hash (recomputed by the `upgrade` callback of `create`).
+ * Upgraded in place (services/store/schema-upgrade.ts): version 2 had no recent tables (created; all
+ * its rows count as old); versions 2 and 3 had DuckDB's hash() as key_hash (recomputed); versions 2 to
+ * 4 stored the coded columns as texts (encoded).
  */
-const UPGRADABLE_VERSIONS = new Set(['2', '3']);
+const UPGRADABLE_VERSIONS = new Set(['2', '3', '4']);
 
 /** Row-level tables that exist once per partition; each has a union view of the same name. */
 export const PARTITIONED_TABLES = ['milestones', 'consultations'] as const;
 export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
+
+/**
+ * The low-cardinality texts a partition table stores as store_dictionary codes (INTEGER; NULL stays
+ * NULL). A batch's checkpoint costs DuckDB per value it analyses for compression and statistics: as
+ * texts these columns were half of it (docs/hot-path-bench.md). `month` stays a text: readers filter
+ * on it, and a filter on a stored text skips whole row groups.
+ */
+export const CODED_COLUMNS: Record<PartitionedTable, readonly string[]> = {
+  milestones: ['kind', 'channel', 'delivery_method', 'department_code', 'department_name', 'item_code', 'source_system'],
+  consultations: ['department_code', 'channel', 'department_name', 'source_system'],
+};
+
+/**
+ * `rows` (a table name or a parenthesized query of a partition table's columns) with its coded
+ * columns decoded, as a parenthesized query for a FROM clause; `rid` first when `rowid` is set (rows
+ * must then be a table).
+ */
+export function decodedRows(table: PartitionedTable, rows: string, opts: { rowid?: boolean } = {}): string {
+  const decoded = CODED_COLUMNS[table].map((c) => `dictionary.d[r.${c}] AS ${c}`).join(', ');
+  return `(SELECT ${opts.rowid ? 'r.rowid AS rid, ' : ''}r.* REPLACE (${decoded}) FROM ${rows} r, store_decoder dictionary)`;
+}
 
 /**
  * The partition's "old" table: the large one, looked up only for keys the old-key filter flags
@@ -42,9 +64,9 @@ export function recentTable(table: PartitionedTable, partition: number): string 
   return `${table}_recent_p${partition}`;
 }
 
-/** All rows of one partition (old and recent), as a parenthesized query for a FROM clause. */
+/** All rows of one partition (old and recent), decoded, as a parenthesized query for a FROM clause. */
 export function partitionRows(table: PartitionedTable, partition: number): string {
-  return `(SELECT * FROM ${partitionTable(table, partition)} UNION ALL SELECT * FROM ${recentTable(table, partition)})`;
+  return decodedRows(table, `(SELECT * FROM ${partitionTable(table, partition)} UNION ALL SELECT * FROM ${recentTable(table, partition)})`);
 }
 
 function readStoreSql(file = STORE_SQL_FILE): { shared: string; perPartition: string } {
@@ -72,7 +94,10 @@ export class StoreSchema {
    * Shared tables, the empty templates and the views; idempotent. On an older upgradable file,
    * `upgrade` runs in the transaction that sets the new version.
    */
-  async create(conn: DuckDBConnection, upgrade: (conn: DuckDBConnection, from: string) => Promise<void>): Promise<void> {
+  async create(
+    conn: DuckDBConnection,
+    upgrade: (conn: DuckDBConnection, from: string, partitionDdl: (suffix: string) => string) => Promise<void>,
+  ): Promise<void> {
     await conn.run(this.sql.shared);
     await conn.run(this.sql.perPartition.replaceAll('{p}', '_template'));
     await conn.run(
@@ -90,10 +115,16 @@ export class StoreSchema {
     for (const p of this.partitions) await conn.run(this.recentSql(p));
     if (version !== SCHEMA_VERSION) {
       await conn.run('BEGIN TRANSACTION');
-      await upgrade(conn, String(version));
+      await upgrade(conn, String(version), (suffix) => this.partitionDdl(suffix));
       await conn.run(`UPDATE store_meta SET value = '${SCHEMA_VERSION}' WHERE key = 'schema_version'; COMMIT`);
     }
     await this.createViews(conn);
+  }
+
+  /** store.sql's per-partition part (with the recent tables' comments) for a table suffix: `_template`, `_p<N>`, `_recent_p<N>`. */
+  private partitionDdl(suffix: string): string {
+    const recent = /^_recent_p([0-9]+)$/.exec(suffix);
+    return recent ? this.recentSql(Number(recent[1])) : this.sql.perPartition.replaceAll('{p}', suffix);
   }
 
   private recentSql(partition: number): string {
@@ -125,11 +156,13 @@ export class StoreSchema {
     const sorted = [...partitions].sort((a, b) => a - b);
     for (const table of PARTITIONED_TABLES) {
       const parts = [`${table}_template`, ...sorted.flatMap((p) => [partitionTable(table, p), recentTable(table, p)])];
+      // Decoded once over the union: a filter on a column that is not decoded (month, partition,
+      // case_id) still reaches each table's scan.
       await conn.run(
-        `CREATE OR REPLACE VIEW ${table} AS ${parts.map((t) => `SELECT * FROM ${t}`).join(' UNION ALL ')}`,
+        `CREATE OR REPLACE VIEW ${table} AS SELECT * FROM ${decodedRows(table, `(${parts.map((t) => `SELECT * FROM ${t}`).join(' UNION ALL ')})`)}`,
       );
       await conn.run(
-        `COMMENT ON VIEW ${table} IS 'All partitions of ${table} (union of ${table}_p<N> and ${table}_recent_p<N>); columns as in ${table}_template. ${table === 'milestones' ? '全部分区的办件环节' : '全部分区的咨询'}。'`,
+        `COMMENT ON VIEW ${table} IS 'All partitions of ${table} (union of ${table}_p<N> and ${table}_recent_p<N>), the store_dictionary codes decoded; columns as in ${table}_template. ${table === 'milestones' ? '全部分区的办件环节(编码已解码)' : '全部分区的咨询(编码已解码)'}。'`,
       );
     }
   }

@@ -6,6 +6,12 @@
 -- calendar month of that instant in China Standard Time (UTC+8), precomputed as 'YYYY-MM'.
 -- 时间为 UTC 毫秒时间戳(BIGINT);month 为该时刻在北京时间(UTC+8)下的自然月 'YYYY-MM'。
 --
+-- Low-cardinality texts of the partition tables (kind, channel, delivery method, department code and
+-- name, item code, source system) are stored as INTEGER codes into store_dictionary (schema version 5):
+-- a code costs DuckDB a fraction of a text at every checkpoint and in the WAL. The `milestones` and
+-- `consultations` views decode them; read those, not the partition tables.
+-- 分区表中的低基数文本列以 store_dictionary 的整数编码存储;视图 milestones / consultations 已解码。
+--
 -- Statements end with ';' at the end of a line. The part after the `@partition-tables` marker is
 -- run once per Kafka partition with {p} replaced by `_p<partition>` (and once as `_template`, the
 -- empty table that gives the `milestones` / `consultations` views their shape and comments).
@@ -14,7 +20,16 @@ CREATE TABLE IF NOT EXISTS store_meta (
   key VARCHAR PRIMARY KEY,
   value VARCHAR NOT NULL
 );
-COMMENT ON TABLE store_meta IS 'Store bookkeeping: schema version, key-hash probe. 库内部元数据:结构版本、键哈希校验值。';
+COMMENT ON TABLE store_meta IS 'Store bookkeeping: the schema version. 库内部元数据:结构版本。';
+
+CREATE TABLE IF NOT EXISTS store_dictionary (
+  code INTEGER PRIMARY KEY,
+  value VARCHAR NOT NULL UNIQUE
+);
+COMMENT ON TABLE store_dictionary IS 'Codes of the low-cardinality texts of the partition tables, dense from 1 (services/store/store-dictionary.ts adds them; never deleted). 分区表低基数文本的编码,从 1 起连续,只增不删。';
+
+-- The dictionary as one list, position = code: the views decode a code c as d[c].
+CREATE VIEW IF NOT EXISTS store_decoder AS SELECT list(value ORDER BY code) AS d FROM store_dictionary;
 
 CREATE TABLE IF NOT EXISTS partition_offsets (
   topic VARCHAR NOT NULL,
@@ -75,20 +90,20 @@ CREATE TABLE IF NOT EXISTS milestones{p} (
   partition INTEGER NOT NULL,
   key_hash UBIGINT NOT NULL,
   case_id VARCHAR NOT NULL,
-  kind VARCHAR NOT NULL,
+  kind INTEGER NOT NULL,
   month VARCHAR NOT NULL,
   event_time BIGINT NOT NULL,
   event_id VARCHAR NOT NULL,
-  channel VARCHAR NOT NULL,
-  delivery_method VARCHAR,
-  department_code VARCHAR NOT NULL,
-  department_name VARCHAR NOT NULL,
-  item_code VARCHAR,
-  source_system VARCHAR NOT NULL,
+  channel INTEGER NOT NULL,
+  delivery_method INTEGER,
+  department_code INTEGER NOT NULL,
+  department_name INTEGER NOT NULL,
+  item_code INTEGER,
+  source_system INTEGER NOT NULL,
   source_record_id VARCHAR NOT NULL,
   copies INTEGER NOT NULL
 );
-COMMENT ON TABLE milestones{p} IS 'Deduplicated case milestones: one row per (case_id, kind), the winning copy (earliest event_time, then smallest event_id). 去重后的办件环节:每个(办件编号, 环节)一行,取事件时间最早、其次事件编号最小的副本。';
+COMMENT ON TABLE milestones{p} IS 'Deduplicated case milestones: one row per (case_id, kind), the winning copy (earliest event_time, then smallest event_id). kind, channel, delivery_method, department_code, department_name, item_code and source_system hold store_dictionary codes; the milestones view shows their texts. 去重后的办件环节:每个(办件编号, 环节)一行,取事件时间最早、其次事件编号最小的副本;低基数文本列存编码,视图 milestones 显示文本。';
 COMMENT ON COLUMN milestones{p}.partition IS 'Kafka partition the case lives in (the key is the case id). 办件所在 Kafka 分区。';
 COMMENT ON COLUMN milestones{p}.key_hash IS '64-bit hash of (kind, case_id), computed by casepipe (services/store/key-hash.ts): speeds up the dedupe lookups only; identity is (case_id, kind). 仅用于加速去重查找的哈希,身份仍为(case_id, kind)。';
 COMMENT ON COLUMN milestones{p}.case_id IS '办件编号 / 申办流水号.';
@@ -108,18 +123,18 @@ COMMENT ON COLUMN milestones{p}.copies IS 'Copies seen, the winner included. 已
 CREATE TABLE IF NOT EXISTS consultations{p} (
   partition INTEGER NOT NULL,
   key_hash UBIGINT NOT NULL,
-  department_code VARCHAR NOT NULL,
+  department_code INTEGER NOT NULL,
   record_id VARCHAR NOT NULL,
   month VARCHAR NOT NULL,
   event_time BIGINT NOT NULL,
   event_id VARCHAR NOT NULL,
-  channel VARCHAR NOT NULL,
-  department_name VARCHAR NOT NULL,
-  source_system VARCHAR NOT NULL,
+  channel INTEGER NOT NULL,
+  department_name INTEGER NOT NULL,
+  source_system INTEGER NOT NULL,
   source_record_id VARCHAR NOT NULL,
   copies INTEGER NOT NULL
 );
-COMMENT ON TABLE consultations{p} IS 'Deduplicated consultations: one row per (department_code, record_id), the winning copy. 去重后的咨询:每个(部门, 咨询记录编号)一行。';
+COMMENT ON TABLE consultations{p} IS 'Deduplicated consultations: one row per (department_code, record_id), the winning copy. department_code, channel, department_name and source_system hold store_dictionary codes; the consultations view shows their texts. 去重后的咨询:每个(部门, 咨询记录编号)一行;低基数文本列存编码,视图 consultations 显示文本。';
 COMMENT ON COLUMN consultations{p}.key_hash IS '64-bit hash of (department_code, record_id), computed by casepipe (services/store/key-hash.ts): speeds up the dedupe lookups only. 仅用于加速去重查找的哈希。';
 COMMENT ON COLUMN consultations{p}.record_id IS 'Consultation record id (the CaseEvent caseId of a CONSULTED event). 咨询记录编号。';
 COMMENT ON COLUMN consultations{p}.month IS 'CST month (YYYY-MM) of event_time. 事件时间所在北京时间自然月。';

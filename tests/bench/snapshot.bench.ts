@@ -15,6 +15,7 @@ import { createLogger } from '../../services/platform/logger.js';
 import { snapshotMonth } from '../../services/snapshot/monthly-snapshot.js';
 import type { PartitionBatch } from '../../services/store/batch.js';
 import { LiveStore } from '../../services/store/live-store.js';
+import { insertEncoded } from '../../services/store/store-dictionary.js';
 import type { BenchResult } from './bench-result.js';
 
 const MONTH = '2025-08';
@@ -59,8 +60,7 @@ async function fillMilestones(conn: DuckDBConnection, cases: number): Promise<vo
     .join(', ');
   await conn.run(`CREATE OR REPLACE TEMP TABLE bench_depts (i INTEGER, code VARCHAR, name VARCHAR, sys VARCHAR, item VARCHAR); INSERT INTO bench_depts VALUES ${depts}`);
   for (let p = 0; p < PARTITIONS; p++) {
-    await conn.run(`
-      INSERT INTO milestones_p${p} BY NAME
+    await insertEncoded(conn, 'milestones', `milestones_p${p}`, `
       WITH cases AS (
         SELECT c, ${start} + ((c * 7919) % (35 * 86400)) * 1000 AS received, (c * 31) % 100 AS ch FROM range(${p}, ${cases}, ${PARTITIONS}) t(c)
       ), rows AS (
@@ -89,8 +89,7 @@ async function fillMilestones(conn: DuckDBConnection, cases: number): Promise<vo
 async function fillConsultations(conn: DuckDBConnection, n: number): Promise<void> {
   const start = monthRange(MONTH).startMs - 2 * DAY;
   for (let p = 0; p < PARTITIONS; p++) {
-    await conn.run(`
-      INSERT INTO consultations_p${p} BY NAME
+    await insertEncoded(conn, 'consultations', `consultations_p${p}`, `
       SELECT * FROM (
         SELECT ${p} AS partition, hash('ZXFW', record_id) AS key_hash, 'ZXFW' AS department_code, record_id,
           strftime(make_timestamp(t * 1000) + INTERVAL 8 HOUR, '%Y-%m') AS month, t AS event_time,
