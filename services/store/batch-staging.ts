@@ -38,7 +38,8 @@ const KNOWN_KINDS = new Set<string>(EVENT_KINDS.filter((k) => k !== 'UNKNOWN'));
  *   array and copied to DuckDB in one call: no string per number.
  * - `stage_packed`, one row per batch: each high-cardinality text column (case, event and record ids)
  *   joined into one string by U+0001 (which no staged text can hold: validate.ts refuses control
- *   characters), and the dictionary. A VARCHAR vector costs a native call and a copy per value on the
+ *   characters), the dictionary, and the store's codes of the dictionary's texts (what the partition
+ *   tables store, services/store/store-dictionary.ts). A VARCHAR vector costs a native call and a copy per value on the
  *   JavaScript thread, the thread the worker runs out of first; a join is one native call per column,
  *   and the splitting runs on DuckDB's thread.
  *
