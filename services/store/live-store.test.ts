@@ -533,6 +533,21 @@ describe('LiveStore offsets (exactly-once effects)', () => {
     expect(await rows(store, `SELECT count(*)::INTEGER FROM read_parquet('${path.join(d, 'milestones.parquet')}')`)).toEqual([[2]]);
   });
 
+  it('exports the texts, not the stored codes, also from a store without partitions', async () => {
+    const { store, dir } = await openStore();
+    const exportTo = async (d: string) => {
+      fs.mkdirSync(d);
+      await store.exportMonth('2025-08', { file: (table) => path.join(d, `${table}.parquet`), copyOptions: () => 'FORMAT parquet', topic: 'case-events' });
+      const types = `SELECT name, type FROM parquet_schema('${path.join(d, 'case_durations.parquet')}') WHERE name IN ('department_code', 'channel') ORDER BY name`;
+      return rows(store, types);
+    };
+    expect(await exportTo(path.join(dir, 'empty'))).toEqual([['channel', 'BYTE_ARRAY'], ['department_code', 'BYTE_ARRAY']]);
+    await store.applyBatch(batch(0, 0, [event({ caseId: 'D-1' }), event({ caseId: 'D-1', kind: 'COMPLETED', eventTime: Date.parse('2025-08-12T02:00:00Z') })]));
+    expect(await exportTo(path.join(dir, 'one'))).toEqual([['channel', 'BYTE_ARRAY'], ['department_code', 'BYTE_ARRAY']]);
+    expect(await rows(store, `SELECT case_id, department_code, channel FROM read_parquet('${path.join(dir, 'one', 'case_durations.parquet')}')`))
+      .toEqual([['D-1', 'JTYST', 'FULL_ONLINE']]);
+  });
+
   it('creates its file with 64 KiB blocks, and opens a file of 256 KiB blocks as it is', async () => {
     const blockSize = async (store: LiveStore) => (await rows(store, `SELECT block_size::INTEGER FROM pragma_database_size()`))[0][0];
     const { store: fresh } = await openStore();

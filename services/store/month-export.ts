@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Month } from '../figures/window-figures.js';
-import { listPartitions, partitionRows } from './store-schema.js';
+import { decodedRows, listPartitions, partitionRows } from './store-schema.js';
 
 export const EXPORTED_TABLES = ['milestones', 'consultations', 'case_durations', 'quality', 'dead_letters', 'partition_offsets'] as const;
 export type ExportedTable = (typeof EXPORTED_TABLES)[number];
@@ -78,8 +78,9 @@ export async function exportMonth(conn: DuckDBConnection, month: Month, target: 
     await copy('consultations', `SELECT * EXCLUDE (${INTERNAL_COLUMNS}), to_timestamp(event_time / 1000) AS event_at FROM consultations WHERE month = ${m}`, false);
     // Joined partition by partition: all copies of a case share its partition, so each join's hash
     // table holds one partition's receptions instead of every reception ever stored (which also ran
-    // out of memory). The empty template table gives the columns when there is no partition yet.
-    const tables = ['milestones_template', ...(await listPartitions(conn)).map((p) => partitionRows('milestones', p))];
+    // out of memory). The empty template table gives the columns when there is no partition yet
+    // (decoded like the partitions' rows: it stores codes).
+    const tables = [decodedRows('milestones', 'milestones_template'), ...(await listPartitions(conn)).map((p) => partitionRows('milestones', p))];
     const joins = tables.map(
       (t) => `
       SELECT c.case_id, c.department_code, c.department_name, c.item_code, c.channel,

@@ -5,7 +5,8 @@
  * partition's small recent tables in full and looks up the big old ones only for the keys an
  * in-memory filter flags (a DuckDB scan is linear in the table; there is no cheap index, see
  * docs/live-store.md), and a partition's state can be copied out whole when it moves to another
- * worker. The views `milestones` and `consultations` union all of them, so readers see one table of each.
+ * worker. The views `milestones` and `consultations` union all of them and decode their coded columns
+ * (CODED_COLUMNS), so readers see one table of each, with texts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
