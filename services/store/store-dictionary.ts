@@ -68,10 +68,6 @@ export class StoreDictionary {
     return new StoreDictionary(codes);
   }
 
-  get size(): number {
-    return this.codes.size;
-  }
-
   /**
    * The codes of `values`, in their order; texts the store has never seen are added first, on `conn`
    * in autocommit (call it outside a transaction).

@@ -31,7 +31,8 @@ export type PartitionedTable = (typeof PARTITIONED_TABLES)[number];
  * The low-cardinality texts a partition table stores as store_dictionary codes (INTEGER; NULL stays
  * NULL). A batch's checkpoint costs DuckDB per value it analyses for compression and statistics: as
  * texts these columns were half of it (docs/hot-path-bench.md). `month` stays a text: readers filter
- * on it, and a filter on a stored text skips whole row groups.
+ * on it, and only a filter on a column the views do not decode reaches each table's scan (and its
+ * row groups' min/max).
  */
 export const CODED_COLUMNS: Record<PartitionedTable, readonly string[]> = {
   milestones: ['kind', 'channel', 'delivery_method', 'department_code', 'department_name', 'item_code', 'source_system'],

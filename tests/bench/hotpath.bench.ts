@@ -343,9 +343,10 @@ export async function benchHotpath(n = Number(process.env.HOTPATH_EVENTS ?? 1_00
     return committed.partitions.every((p) => p.offset !== '-1' && BigInt(p.offset) >= (ends.get(p.partition) ?? 0n)) && committed.partitions.length === ends.size;
   };
   const results: Record<string, Measured> = {};
-  const node = [process.execPath, '--max-semi-space-size=16', '--import', 'tsx'];
-  // The worker as operators start it (bin/casepipe.js: the CLI's bundle), its node options as its shebang's.
+  // Node's options as bin/casepipe.js's shebang sets them; the worker starts as operators start it
+  // (bin/casepipe.js: the CLI's bundle), the bench's TypeScript peers through tsx.
   const semiSpace = '--max-semi-space-size=16';
+  const node = [process.execPath, semiSpace, '--import', 'tsx'];
   const CLI = 'bin/casepipe.js';
   const kafkaEnv = { KAFKA_BROKERS: brokers.join(',') };
   let workerFigures: FigureMap | undefined;
